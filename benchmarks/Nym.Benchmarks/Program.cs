@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Nym.Benchmarks.SphinxHopBenchmarks).Assembly).Run(args);
