@@ -25,6 +25,7 @@ public sealed class FragmentApiTests
         var split = MessageSplitter.Split(new byte[900_000], nextSetId: draws.Dequeue);
         Assert.Equal(new[] { 7, 9, 11 }, split.SetIds);
         Assert.Empty(draws);
+        Assert.Equal(new FragmentIdentifier(9, 255), split.Fragments[509].Identifier);
     }
 
     [Fact]
