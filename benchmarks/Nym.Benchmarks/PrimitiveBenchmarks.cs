@@ -9,7 +9,6 @@ namespace Nym.Benchmarks;
 [MemoryDiagnoser]
 public class PrimitiveBenchmarks
 {
-    private static readonly byte[] ZeroIv = new byte[16];
     private readonly byte[] _privateKey = RandomNumberGenerator.GetBytes(32);
     private readonly byte[] _point = new byte[32];
     private readonly byte[] _out32 = new byte[32];
@@ -35,7 +34,7 @@ public class PrimitiveBenchmarks
     public void HmacSha256Beta() => HMACSHA256.HashData(_keys.AsSpan(16, 16), _beta, _out32);
 
     [Benchmark]
-    public void AesCtrKeystream360() => Aes128Ctr.Keystream(_keys.AsSpan(0, 16), ZeroIv, _stream);
+    public void AesCtrKeystream360() => Aes128Ctr.Keystream(_keys.AsSpan(0, 16), Aes128Ctr.ZeroIv, _stream);
 
     [Benchmark]
     public void LionessEncrypt2065() => Lioness.Encrypt(_lionessKey, _payload);

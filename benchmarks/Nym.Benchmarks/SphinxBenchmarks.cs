@@ -57,7 +57,6 @@ public class SphinxHopBenchmarks
     private readonly byte[] _blinded = new byte[32];
     private readonly byte[] _eightT = new byte[32];
     private readonly byte[] _payload = RandomNumberGenerator.GetBytes(SphinxFixture.PayloadSize);
-    private static readonly byte[] ZeroIv = new byte[16];
 
     [GlobalSetup]
     public void Setup()
@@ -86,7 +85,7 @@ public class SphinxHopBenchmarks
         X25519.SharedSecret(_fixture.PrivateKeys[0], alpha, _shared);
         HKDF.DeriveKey(HashAlgorithmName.SHA256, _shared, _keys, default, SphinxConstants.HkdfInfo);
         HMACSHA256.HashData(_keys.AsSpan(16, 16), _forwardPacket.AsSpan(48, 300), _mac);
-        Aes128Ctr.Keystream(_keys.AsSpan(0, 16), ZeroIv, _scratch);
+        Aes128Ctr.Keystream(_keys.AsSpan(0, 16), Aes128Ctr.ZeroIv, _scratch);
         X25519.SharedSecret(_eightT, alpha, _blinded);
         Lioness.Decrypt(_keys.AsSpan(32, 192), _payload);
     }

@@ -29,7 +29,7 @@ internal struct RoutingKeys
 
     /// <summary>ρ: the 360-byte AES-128-CTR keystream (IV 0) that encrypts β.</summary>
     public readonly void StreamCipherOutput(Span<byte> output) =>
-        Aes128Ctr.Keystream(StreamCipherKey, ZeroIv, output[..SphinxConstants.StreamCipherOutputLength]);
+        Aes128Ctr.Keystream(StreamCipherKey, Aes128Ctr.ZeroIv, output[..SphinxConstants.StreamCipherOutputLength]);
 
     /// <summary>γ = HMAC-SHA256(mac key, β)[..16].</summary>
     public readonly void ComputeMac(ReadOnlySpan<byte> routingInfo, Span<byte> mac)
@@ -38,8 +38,6 @@ internal struct RoutingKeys
         HMACSHA256.HashData(MacKey, routingInfo, full);
         full[..SphinxConstants.MacLength].CopyTo(mac);
     }
-
-    public static ReadOnlySpan<byte> ZeroIv => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
     public void Clear() => CryptographicOperations.ZeroMemory(this);
 }

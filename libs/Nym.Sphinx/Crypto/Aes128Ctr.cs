@@ -19,6 +19,9 @@ public static class Aes128Ctr
     public const int IvSize = 16;
     private const int BlockSize = 16;
 
+    /// <summary>The all-zero IV that Sphinx and most of Nym use (nym-mixnet.md §1.2, §2.1).</summary>
+    public static ReadOnlySpan<byte> ZeroIv => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
     /// <summary>Tests switch this off to check the portable path against the AES-NI one.</summary>
     internal static bool UseAesNi { get; set; } = AesNi.IsSupported;
 
