@@ -88,7 +88,8 @@ internal static class JsonText
         }
         catch (InvalidOperationException e)
         {
-            // A \u escape of a lone surrogate cannot become a string; serde_json refuses it too.
+            // A string of invalid UTF-8, or a \u escape of a lone surrogate, cannot become a .NET string; serde_json
+            // refuses both too. The reader reports them only when the string is read.
             return $"invalid JSON string: {e.Message}";
         }
     }
