@@ -6,21 +6,25 @@ namespace Nym.TestVectors;
 
 /// <summary>
 /// One vector file of ../shared/vectors (overridable with NYM_VECTORS_DIR). Tests enumerate its cases by name at
-/// discovery, so a case added to a file becomes a test with no code change.
+/// discovery, so a case added to a file becomes a test with no code change. A name is unique within its kind
+/// (websocket-api.json reuses names across kinds, e.g. "self_address" as a request and as a response).
 /// </summary>
 public sealed class VectorFile
 {
     private static readonly Dictionary<string, VectorFile> Cache = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, JsonObject> _cases;
+    private readonly JsonObject[] _cases;
 
     private VectorFile(string path)
     {
-        var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        _cases = root["cases"]!.AsArray().Select(c => c!.AsObject()).ToDictionary(c => (string)c["name"]!, StringComparer.Ordinal);
+        Root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        _cases = Root["cases"]!.AsArray().Select(c => c!.AsObject()).ToArray();
         Path = path;
     }
 
     public string Path { get; }
+
+    /// <summary>The whole file, for the few top-level fields besides the cases (e.g. "shared").</summary>
+    public JsonObject Root { get; }
 
     public static string Directory
     {
@@ -70,7 +74,7 @@ public sealed class VectorFile
     /// <summary>The names of the cases of the given kinds (all kinds when none is given).</summary>
     public static TheoryData<string> CaseNames(string fileName, params string[] kinds)
     {
-        var names = Open(fileName)._cases.Values
+        var names = Open(fileName)._cases
             .Where(c => kinds.Length == 0 || kinds.Contains((string)c["kind"]!))
             .Select(c => (string)c["name"]!)
             .ToArray();
@@ -82,7 +86,13 @@ public sealed class VectorFile
         return new TheoryData<string>(names);
     }
 
-    public VectorCase Case(string name) => new(_cases[name]);
+    /// <summary>The case of that name; the file must not use the name for two kinds.</summary>
+    public VectorCase Case(string name) =>
+        new(_cases.Single(c => (string)c["name"]! == name));
+
+    /// <summary>The case of that kind and name.</summary>
+    public VectorCase Case(string kind, string name) =>
+        new(_cases.Single(c => (string)c["kind"]! == kind && (string)c["name"]! == name));
 }
 
 /// <summary>A case's JSON with helpers for the conventions of the files (hex bytes, u64 as decimal strings).</summary>

@@ -8,7 +8,9 @@ namespace Nym.Protocol.Tests.WebSocketApi;
 /// <summary>The text API's behaviour beyond Nym's vectors: the D6 forms in detail, and JSON that must be refused.</summary>
 public sealed class TextApiDeviationTests
 {
-    private static string Address => WebSocketApiVectors.Shared["self_address"].Str();
+    private const string WebSocketApiFile = "websocket-api.json";
+
+    private static string Address => VectorFile.Open(WebSocketApiFile).Root["shared"]!["self_address"].Str();
 
     [Theory]
     [InlineData("""{"a": [1, 2.5e3, "ż\n\"", null, true]}""", """{"a":[1,2.5e3,"ż\n\"",null,true]}""")]

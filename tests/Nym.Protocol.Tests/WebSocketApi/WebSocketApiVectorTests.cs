@@ -10,23 +10,25 @@ namespace Nym.Protocol.Tests.WebSocketApi;
 /// <summary>Every case of websocket-api.json, through both codecs.</summary>
 public sealed class WebSocketApiVectorTests
 {
-    public static TheoryData<string> BinaryRequestCases => WebSocketApiVectors.CaseNames("binary_request");
+    private const string WebSocketApiFile = "websocket-api.json";
 
-    public static TheoryData<string> TextRequestCases => WebSocketApiVectors.CaseNames("text_request");
+    public static TheoryData<string> BinaryRequestCases => VectorFile.CaseNames(WebSocketApiFile, "binary_request");
 
-    public static TheoryData<string> SerdeErrorCases => WebSocketApiVectors.CaseNames("text_request_serde_error");
+    public static TheoryData<string> TextRequestCases => VectorFile.CaseNames(WebSocketApiFile, "text_request");
 
-    public static TheoryData<string> BinaryResponseCases => WebSocketApiVectors.CaseNames("binary_response");
+    public static TheoryData<string> SerdeErrorCases => VectorFile.CaseNames(WebSocketApiFile, "text_request_serde_error");
 
-    public static TheoryData<string> TextResponseCases => WebSocketApiVectors.CaseNames("text_response");
+    public static TheoryData<string> BinaryResponseCases => VectorFile.CaseNames(WebSocketApiFile, "binary_response");
 
-    public static TheoryData<string> ResponseParseErrorCases => WebSocketApiVectors.CaseNames("binary_response_parse_error");
+    public static TheoryData<string> TextResponseCases => VectorFile.CaseNames(WebSocketApiFile, "text_response");
+
+    public static TheoryData<string> ResponseParseErrorCases => VectorFile.CaseNames(WebSocketApiFile, "binary_response_parse_error");
 
     [Theory]
     [MemberData(nameof(BinaryRequestCases))]
     public void Binary_request_decodes_and_is_answered_as_nym_does(string name)
     {
-        var c = WebSocketApiVectors.Case("binary_request", name);
+        var c = VectorFile.Open(WebSocketApiFile).Case("binary_request", name);
         var frame = c.Inputs["request_bytes"].Hex();
         bool decoded = BinaryApiCodec.TryDecodeRequest(frame, out var request, out var error);
 
@@ -49,7 +51,7 @@ public sealed class WebSocketApiVectorTests
     [MemberData(nameof(TextRequestCases))]
     public void Text_request_decodes_and_is_answered_as_nym_does(string name)
     {
-        var c = WebSocketApiVectors.Case("text_request", name);
+        var c = VectorFile.Open(WebSocketApiFile).Case("text_request", name);
         bool decoded = TextApiCodec.TryDecodeRequest(Utf8Text.UTF8.GetBytes(c.Inputs["text"].Str()), out var request, out var error);
 
         if (c.Expected["request"] is { } expectedRequest)
@@ -73,7 +75,7 @@ public sealed class WebSocketApiVectorTests
     [MemberData(nameof(SerdeErrorCases))]
     public void Serde_error_is_a_malformed_request_unless_d6_accepts_it(string name)
     {
-        var c = WebSocketApiVectors.Case("text_request_serde_error", name);
+        var c = VectorFile.Open(WebSocketApiFile).Case("text_request_serde_error", name);
         string text = c.Inputs["text"].Str();
         bool decoded = TextApiCodec.TryDecodeRequest(Utf8Text.UTF8.GetBytes(text), out var request, out var error);
 
@@ -98,7 +100,7 @@ public sealed class WebSocketApiVectorTests
     [MemberData(nameof(BinaryResponseCases))]
     public void Response_encodes_in_both_forms_and_decodes_back(string name)
     {
-        var c = WebSocketApiVectors.Case("binary_response", name);
+        var c = VectorFile.Open(WebSocketApiFile).Case("binary_response", name);
         var response = Response(c.Inputs["response"]!);
         var bytes = BinaryApiCodec.Encode(response);
         Assert.Equal(c.Expected["response_bytes"].Str(), bytes.ToHex());
@@ -115,7 +117,7 @@ public sealed class WebSocketApiVectorTests
     [MemberData(nameof(TextResponseCases))]
     public void Response_text_is_byte_exact(string name)
     {
-        var c = WebSocketApiVectors.Case("text_response", name);
+        var c = VectorFile.Open(WebSocketApiFile).Case("text_response", name);
         Assert.Equal(c.Expected["text"].Str(), Utf8Text.UTF8.GetString(TextApiCodec.Encode(Response(c.Inputs["response"]!))));
     }
 
@@ -123,7 +125,7 @@ public sealed class WebSocketApiVectorTests
     [MemberData(nameof(ResponseParseErrorCases))]
     public void Malformed_binary_response_gives_nyms_error(string name)
     {
-        var c = WebSocketApiVectors.Case("binary_response_parse_error", name);
+        var c = VectorFile.Open(WebSocketApiFile).Case("binary_response_parse_error", name);
         bool decoded = BinaryApiCodec.TryDecodeResponse(c.Inputs["response_bytes"].Hex(), out var response, out var error);
         Assert.False(decoded);
         Assert.Null(response);
@@ -160,7 +162,7 @@ public sealed class WebSocketApiVectorTests
     /// <summary>What the handler sends back for a decoded request: its address, a too-long-reply error, or nothing.</summary>
     private static void AssertHandlerAnswer(VectorCase c, ClientRequest request, Func<ServerResponse, string> encode)
     {
-        var shared = WebSocketApiVectors.Shared;
+        var shared = VectorFile.Open(WebSocketApiFile).Root["shared"]!;
         ServerResponse? answer = request switch
         {
             SelfAddressRequest => new SelfAddressResponse(ParseRecipient(shared["self_address"].Str())),
