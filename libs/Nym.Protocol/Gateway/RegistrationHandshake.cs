@@ -59,6 +59,8 @@ public delegate void RandomFill(Span<byte> destination);
 /// </summary>
 public abstract class RegistrationHandshake
 {
+    private readonly RandomFill _fillRandom;
+
     public const int KeyLength = 32;
     public const int SignatureLength = 64;
     public const int InitMessageLength = 2 * KeyLength;
@@ -74,7 +76,7 @@ public abstract class RegistrationHandshake
         EphemeralPublicKey = new byte[KeyLength];
         X25519.DerivePublicKey(EphemeralPrivateKey, EphemeralPublicKey);
         Format = format;
-        Random = random ?? RandomNumberGenerator.Fill;
+        _fillRandom = random ?? RandomNumberGenerator.Fill;
     }
 
     /// <summary>The gateway's reply once it accepts the client's signature.</summary>
@@ -92,8 +94,6 @@ public abstract class RegistrationHandshake
     public int EncryptedSignatureLength => (Format == HandshakeFormat.D1 ? Aes128Ctr.IvSize : 0) + SignatureLength;
 
     private protected byte[] EphemeralPrivateKey { get; }
-
-    private protected RandomFill Random { get; }
 
     private protected GatewaySharedKeys? Keys { get; set; }
 
@@ -119,28 +119,34 @@ public abstract class RegistrationHandshake
         }
 
         var output = new byte[EncryptedSignatureLength];
-        var iv = output.AsSpan(0, output.Length - SignatureLength);
-        Span<byte> zeroIv = stackalloc byte[Aes128Ctr.IvSize];
-        zeroIv.Clear();
+        int ivLength = output.Length - SignatureLength;
         if (Format == HandshakeFormat.D1)
         {
-            Random(iv);
+            _fillRandom(output.AsSpan(0, ivLength));
         }
 
-        Aes128Ctr.Transform(keys.EncryptionKey, Format == HandshakeFormat.D1 ? iv : zeroIv, signature, output.AsSpan(iv.Length));
+        Span<byte> iv = stackalloc byte[Aes128Ctr.IvSize];
+        ReadIv(output.AsSpan(0, ivLength), iv);
+        Aes128Ctr.Transform(keys.EncryptionKey, iv, signature, output.AsSpan(ivLength));
         return output;
     }
 
     /// <summary>Decrypts [IV ‖] ct and verifies the signature over <paramref name="message"/> with the peer's identity key.</summary>
     private protected bool VerifyEncryptedSignature(ReadOnlySpan<byte> encrypted, PublicKey identity, ReadOnlySpan<byte> message)
     {
-        Span<byte> iv = stackalloc byte[Aes128Ctr.IvSize];
-        iv.Clear();
         int ivLength = EncryptedSignatureLength - SignatureLength;
-        encrypted[..ivLength].CopyTo(iv);
+        Span<byte> iv = stackalloc byte[Aes128Ctr.IvSize];
+        ReadIv(encrypted[..ivLength], iv);
         Span<byte> signature = stackalloc byte[SignatureLength];
         Aes128Ctr.Transform(SharedKeys.EncryptionKey, iv, encrypted[ivLength..], signature);
         return SignatureAlgorithm.Ed25519.Verify(identity, message, signature);
+    }
+
+    /// <summary>The IV in front of a D1 signature, or Nym's 0 when there is none in front.</summary>
+    private static void ReadIv(ReadOnlySpan<byte> prefix, Span<byte> iv)
+    {
+        iv.Clear();
+        prefix.CopyTo(iv);
     }
 
     private protected static bool TryImportIdentity(ReadOnlySpan<byte> publicKey, out PublicKey? identity) =>
