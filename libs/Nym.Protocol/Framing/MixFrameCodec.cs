@@ -30,7 +30,11 @@ public readonly record struct MixFrame(MixFrameHeader Header, ReadOnlySequence<b
 /// └──────────────┴──────────────┴────────────────────────────────────────┘
 /// </code>
 /// Decoding is incremental: it reports a frame, the need for more bytes, or invalid data, and consumes only whole
-/// frames, so a System.IO.Pipelines reader can call it on whatever has arrived.
+/// frames, so a System.IO.Pipelines reader can call it on whatever has arrived:
+/// <code>
+/// while (MixFrameCodec.TryDecode(ref buffer, out var frame, out var error) == OperationStatus.Done) { /* use frame */ }
+/// reader.AdvanceTo(buffer.Start, buffer.End); // and close the connection on InvalidData
+/// </code>
 /// </summary>
 public static class MixFrameCodec
 {
@@ -42,7 +46,8 @@ public static class MixFrameCodec
     /// <summary>
     /// Reads a frame header from the start of <paramref name="source"/>. As soon as two bytes are there they are
     /// checked, size id first (a single byte, even a bad one, only asks for more). On <see cref="OperationStatus.Done"/>
-    /// the frame is <c>source[..header.FrameLength]</c>; on anything else nothing is consumed.
+    /// the frame is <c>source[..header.FrameLength]</c>; <see cref="OperationStatus.NeedMoreData"/> after a valid header
+    /// still gives the header, so the caller knows how much to wait for.
     /// </summary>
     public static OperationStatus TryDecode(ReadOnlySpan<byte> source, out MixFrameHeader header, out MixFrameError error)
     {
