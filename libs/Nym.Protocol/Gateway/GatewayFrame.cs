@@ -128,15 +128,13 @@ public static class NymGatewayFrame
 {
     public const int MacLength = Blake3Kdf.OutputSize;
 
-    private static ReadOnlySpan<byte> ZeroIv => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-
     public static int GetEncryptedLength(int plaintextLength) => MacLength + plaintextLength;
 
     public static int GetPlaintextLength(int messageLength) => Math.Max(0, messageLength - MacLength);
 
     /// <summary>Nym's binary frame: IV 0.</summary>
     public static int Encrypt(GatewaySharedKeys keys, ReadOnlySpan<byte> plaintext, Span<byte> destination) =>
-        Encrypt(keys, ZeroIv, plaintext, destination);
+        Encrypt(keys, Aes128Ctr.ZeroIv, plaintext, destination);
 
     /// <summary>Nym's <c>encrypt_and_tag(pt, Some(iv))</c>: the IV travels separately and is not under the MAC.</summary>
     public static int Encrypt(GatewaySharedKeys keys, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> plaintext, Span<byte> destination)
@@ -179,7 +177,7 @@ public static class NymGatewayFrame
             return false;
         }
 
-        Aes128Ctr.Transform(keys.EncryptionKey, ZeroIv, ciphertext, plaintext);
+        Aes128Ctr.Transform(keys.EncryptionKey, Aes128Ctr.ZeroIv, ciphertext, plaintext);
         written = ciphertext.Length;
         error = GatewayFrameError.None;
         return true;
