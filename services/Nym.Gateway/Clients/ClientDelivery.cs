@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using Nym.Gateway.Storage;
+using Nym.Sphinx;
+
+namespace Nym.Gateway.Clients;
+
+/// <summary>
+/// Where a final-hop payload for a client goes (nym-mixnet.md §5.5): straight to its connection when it is online,
+/// else into its inbox on disk. When a client (re)connects its inbox is written to it oldest first, and each message
+/// is deleted only once written; messages that arrive meanwhile queue behind the inbox, so order is kept and nothing
+/// is lost. A newly authenticated connection replaces the client's previous one (D9).
+/// </summary>
+public sealed class ClientDelivery(GatewayStore store, GatewayMetrics metrics, int maxStoredPerClient = ClientDelivery.DefaultMaxStoredPerClient)
+{
+    /// <summary>An offline client's inbox holds at most this many messages; later ones are dropped (and counted).</summary>
+    public const int DefaultMaxStoredPerClient = 100_000;
+
+    /// <summary>Nym's page size for delivering stored messages (DEFAULT_MESSAGE_RETRIEVAL_LIMIT).</summary>
+    private const int InboxPage = 100;
+
+    private readonly ConcurrentDictionary<Bytes32, ClientSession> _sessions = new();
+
+    // One lock per stripe of clients orders "is the client live?" against "store in its inbox", so a message can
+    // never be stored just after the client's inbox was found empty.
+    private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
+    public int ConnectedClients => _sessions.Count;
+
+    public async Task DeliverAsync(Bytes32 client, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var stripe = Stripe(client);
+        await stripe.WaitAsync(cancellationToken);
+        try
+        {
+            if (_sessions.TryGetValue(client, out var session) && session.IsLive && session.TryQueuePayload(payload))
+            {
+                metrics.Pushed();
+                return;
+            }
+
+            if (await store.TryStoreMessageAsync(client, payload, maxStoredPerClient, cancellationToken))
+            {
+                metrics.Stored();
+            }
+            else
+            {
+                metrics.Dropped("inbox_full");
+            }
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+
+    /// <summary>Makes <paramref name="session"/> the client's connection, closing the one it replaces (D9).</summary>
+    public void Attach(ClientSession session)
+    {
+        ClientSession? replaced = null;
+        _sessions.AddOrUpdate(session.Client, session, (_, existing) =>
+        {
+            replaced = existing;
+            return session;
+        });
+        replaced?.Replace();
+    }
+
+    public void Detach(ClientSession session) => _sessions.TryRemove(new KeyValuePair<Bytes32, ClientSession>(session.Client, session));
+
+    /// <summary>Writes the client's inbox to its connection, oldest first, then lets new messages flow to it directly.</summary>
+    public async Task FlushInboxAsync(ClientSession session, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var page = await store.ReadOldestAsync(session.Client, InboxPage, cancellationToken);
+            if (page.Count == 0)
+            {
+                var stripe = Stripe(session.Client);
+                await stripe.WaitAsync(cancellationToken);
+                try
+                {
+                    if ((await store.ReadOldestAsync(session.Client, 1, cancellationToken)).Count == 0)
+                    {
+                        session.GoLive();
+                        return;
+                    }
+                }
+                finally
+                {
+                    stripe.Release();
+                }
+
+                continue;
+            }
+
+            foreach (var message in page)
+            {
+                await session.SendPayloadAsync(message.Content, cancellationToken);
+                await store.DeleteMessageAsync(message.Id, cancellationToken);
+                metrics.DeliveredFromInbox();
+            }
+        }
+    }
+
+    private SemaphoreSlim Stripe(Bytes32 client) => _stripes[(uint)client.GetHashCode() % (uint)_stripes.Length];
+}

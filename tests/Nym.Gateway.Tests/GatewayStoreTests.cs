@@ -1,0 +1,82 @@
+using Nym.Gateway.Storage;
+using Nym.Protocol.Gateway;
+using Nym.Protocol.Keys;
+using Nym.Sphinx;
+using Xunit;
+
+namespace Nym.Gateway.Tests;
+
+/// <summary>The gateway's SQLite file: shared keys, inboxes and authenticate IVs, over real files and restarts.</summary>
+public sealed class GatewayStoreTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("nym-gateway-store-").FullName;
+    private readonly Bytes32 _alice = IdentityKeyPair.Generate().PublicKey;
+    private readonly Bytes32 _bob = IdentityKeyPair.Generate().PublicKey;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private string DatabasePath => Path.Combine(_directory, "db.sqlite");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Inbox_gives_a_clients_messages_oldest_first_and_only_its_own_also_after_a_restart()
+    {
+        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        {
+            for (byte i = 1; i <= 3; i++)
+            {
+                Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { i }, 10, Token));
+            }
+
+            Assert.True(await store.TryStoreMessageAsync(_bob, new byte[] { 9 }, 10, Token));
+        }
+
+        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        {
+            var page = await store.ReadOldestAsync(_alice, 2, Token);
+            Assert.Equal([1, 2], page.Select(m => m.Content[0]));
+            await store.DeleteMessageAsync(page[0].Id, Token);
+            Assert.Equal([2, 3], (await store.ReadOldestAsync(_alice, 10, Token)).Select(m => m.Content[0]));
+            Assert.Equal([9], (await store.ReadOldestAsync(_bob, 10, Token)).Select(m => m.Content[0]));
+        }
+    }
+
+    [Fact]
+    public async Task A_full_inbox_refuses_more_messages()
+    {
+        await using var store = await GatewayStore.OpenAsync(DatabasePath, Token);
+        Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 1 }, 2, Token));
+        Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 2 }, 2, Token));
+        Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 3 }, 2, Token));
+        Assert.True(await store.TryStoreMessageAsync(_bob, new byte[] { 3 }, 2, Token));
+        Assert.Equal(3, await store.CountMessagesAsync(Token));
+    }
+
+    [Fact]
+    public async Task Shared_keys_survive_a_restart_and_an_authenticate_iv_is_accepted_once()
+    {
+        var keys = GatewaySharedKeys.FromKeys(Enumerable.Repeat((byte)1, 16).ToArray(), Enumerable.Repeat((byte)2, 16).ToArray());
+        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        {
+            await store.SaveSharedKeysAsync(_alice, keys, Token);
+            Assert.True(await store.TryRecordAuthenticationIvAsync(_alice, new byte[16], Token));
+        }
+
+        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        {
+            Assert.Equal(keys.ToBase58(), (await store.FindSharedKeysAsync(_alice, Token))!.ToBase58());
+            Assert.Null(await store.FindSharedKeysAsync(_bob, Token));
+            Assert.False(await store.TryRecordAuthenticationIvAsync(_alice, new byte[16], Token));
+            Assert.True(await store.TryRecordAuthenticationIvAsync(_bob, new byte[16], Token));
+        }
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_database_gives_an_error_naming_it()
+    {
+        await File.WriteAllTextAsync(DatabasePath, "this is not an SQLite database, it is a long enough text file to be read as one", Token);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => GatewayStore.OpenAsync(DatabasePath, Token));
+        Assert.Contains(DatabasePath, error.Message, StringComparison.Ordinal);
+    }
+}
