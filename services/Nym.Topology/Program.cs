@@ -25,7 +25,7 @@ var dataDir = new Option<string?>("--data-dir")
 };
 var announceTtl = new Option<string?>("--announce-ttl")
 {
-    Description = $"How long a node stays active after its last registration, as 500ms, 90s, 2m or 1h (1s to 24h); nodes re-announce before it ends. Env NYM_ANNOUNCE_TTL. Default: {TopologyOptions.DefaultAnnounceTtl.TotalSeconds:0}s.",
+    Description = $"How long a node stays active after its last registration, as 90s, 2m, 1h or 1500ms (1s to 24h); nodes re-announce before it ends. Env NYM_ANNOUNCE_TTL. Default: {TopologyOptions.DefaultAnnounceTtl.TotalSeconds:0}s.",
     HelpName = "duration",
 };
 
