@@ -85,12 +85,15 @@ internal sealed class ServiceHost : IAsyncDisposable
         return await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
     }
 
+    /// <summary>Stops the service as SIGTERM would, leaving the client side open to see what the calls got.</summary>
+    public Task StopAsync() => _app.StopAsync(CancellationToken.None);
+
     public async ValueTask DisposeAsync()
     {
+        await StopAsync();
+        await _app.DisposeAsync();
         Http.Dispose();
         _channel.Dispose();
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
     }
 }
 

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Nym.Topology.V1;
 using Xunit;
 
@@ -54,6 +55,36 @@ public sealed class WatchAndExpiryTests
         await host.RegisterAsync(node.Register(node.Gateway(host.Time.GetUtcNow())));
 
         Assert.Single((await host.GetTopologyAsync()).Gateways);
+    }
+
+    [Fact]
+    public async Task A_watch_ends_at_its_deadline()
+    {
+        using var dataDirectory = new TempDirectory();
+        await using var host = await ServiceHost.StartAsync(dataDirectory.Path);
+        using var watch = host.Client.WatchTopology(
+            new WatchTopologyRequest(), deadline: DateTime.UtcNow.AddMilliseconds(500), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(await watch.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+        var e = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
+    }
+
+    [Fact]
+    public async Task Stopping_the_service_ends_open_watches_with_unavailable()
+    {
+        using var dataDirectory = new TempDirectory();
+        await using var host = await ServiceHost.StartAsync(dataDirectory.Path);
+        using var watch = host.Client.WatchTopology(new WatchTopologyRequest(), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(await watch.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+
+        var next = watch.ResponseStream.MoveNext(TestContext.Current.CancellationToken);
+        await host.StopAsync();
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => next);
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains("shutting down", e.Status.Detail, StringComparison.Ordinal);
     }
 
     private static async Task<string> ActiveJson(ServiceHost host) =>
