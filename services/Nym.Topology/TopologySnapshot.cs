@@ -20,6 +20,7 @@ internal sealed class TopologySnapshot
     private const byte ProfitMarginPercent = 10;
 
     private readonly TaskCompletionSource _superseded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lazy<byte[]> _activeMixNodesJson, _allMixNodesJson, _gatewaysJson;
 
     public TopologySnapshot(ulong revision, IReadOnlyList<NodeDescriptor> activeNodes, IReadOnlyList<NodeDescriptor> allMixNodes)
     {
@@ -28,9 +29,10 @@ internal sealed class TopologySnapshot
         ActiveGateways = activeNodes.Where(n => n.Kind == NodeKind.Gateway).ToArray();
         AllMixNodes = allMixNodes;
         Message = new V1.Topology { Revision = revision, MixNodes = { ActiveMixNodes }, Gateways = { ActiveGateways } };
-        ActiveMixNodesJson = TopologyJson.Serialize(ActiveMixNodes.Select(MixNodeBond).ToArray());
-        AllMixNodesJson = TopologyJson.Serialize(AllMixNodes.Select(MixNodeBond).ToArray());
-        GatewaysJson = TopologyJson.Serialize(ActiveGateways.Select(GatewayBond).ToArray());
+        // Built on first request: most snapshots (a refresh that changes nothing) are compared and dropped unread.
+        _activeMixNodesJson = new(() => TopologyJson.Serialize(ActiveMixNodes.Select(MixNodeBond).ToArray()));
+        _allMixNodesJson = new(() => TopologyJson.Serialize(AllMixNodes.Select(MixNodeBond).ToArray()));
+        _gatewaysJson = new(() => TopologyJson.Serialize(ActiveGateways.Select(GatewayBond).ToArray()));
     }
 
     public ulong Revision { get; }
@@ -43,11 +45,11 @@ internal sealed class TopologySnapshot
 
     public V1.Topology Message { get; }
 
-    public byte[] ActiveMixNodesJson { get; }
+    public byte[] ActiveMixNodesJson => _activeMixNodesJson.Value;
 
-    public byte[] AllMixNodesJson { get; }
+    public byte[] AllMixNodesJson => _allMixNodesJson.Value;
 
-    public byte[] GatewaysJson { get; }
+    public byte[] GatewaysJson => _gatewaysJson.Value;
 
     public Task Superseded => _superseded.Task;
 

@@ -25,6 +25,7 @@ internal sealed partial class TopologyState : IDisposable
     private readonly Dictionary<Bytes32, Entry> _nodes = [];
     private readonly ITimer _expiryTimer;
     private TopologySnapshot _current;
+    private bool _disposed;
 
     public TopologyState(NodeStore store, TimeSpan announceTtl, TimeProvider time, ILogger<TopologyState> logger)
     {
@@ -113,8 +114,13 @@ internal sealed partial class TopologyState : IDisposable
 
     public void Dispose()
     {
-        _expiryTimer.Dispose();
-        _store.Dispose();
+        // Under the lock, so that an expiry already running finishes before the store closes.
+        lock (_gate)
+        {
+            _disposed = true;
+            _expiryTimer.Dispose();
+            _store.Dispose();
+        }
     }
 
     private Refusal? CheckFreshness(Bytes32 identity, ulong issuedAtUnixMs, DateTimeOffset now)
@@ -173,6 +179,12 @@ internal sealed partial class TopologyState : IDisposable
     {
         lock (_gate)
         {
+            // A timer callback already queued when the service stopped: the store is closed, nothing to do.
+            if (_disposed)
+            {
+                return;
+            }
+
             var now = _time.GetUtcNow();
             var next = BuildSnapshot(_current.Revision + 1, now);
             if (!next.SameNodes(_current))
