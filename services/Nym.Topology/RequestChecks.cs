@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Grpc.Core;
 using Nym.Protocol.Keys;
@@ -60,7 +59,7 @@ internal static partial class RequestChecks
             return Refusal.Invalid(RefusalReason.Malformed, $"identity_key must be {KeyLength} bytes (an Ed25519 public key), got {identityKey.Length}");
         }
 
-        if (!Sodium.IsValidEd25519Point(identityKey.Span))
+        if (!Nym.Protocol.Addressing.Ed25519Point.CanDecompress(identityKey.Span))
         {
             return Refusal.Invalid(RefusalReason.Malformed, "identity_key is not a valid Ed25519 public key");
         }
@@ -184,25 +183,4 @@ internal static partial class RequestChecks
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$")]
     private static partial System.Text.RegularExpressions.Regex DnsLabel();
-
-    /// <summary>libsodium, which NSec ships: NSec imports any 32 bytes as an Ed25519 key without checking the point.</summary>
-    private static partial class Sodium
-    {
-        static Sodium()
-        {
-            if (sodium_init() < 0)
-            {
-                throw new InvalidOperationException("libsodium could not be initialised.");
-            }
-        }
-
-        /// <summary>True for a canonical point of the prime-order subgroup that is not of small order.</summary>
-        public static bool IsValidEd25519Point(ReadOnlySpan<byte> key) => key.Length == KeyLength && crypto_core_ed25519_is_valid_point(key) == 1;
-
-        [LibraryImport("libsodium")]
-        private static partial int sodium_init();
-
-        [LibraryImport("libsodium")]
-        private static partial int crypto_core_ed25519_is_valid_point(ReadOnlySpan<byte> p);
-    }
 }

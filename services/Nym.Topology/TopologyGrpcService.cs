@@ -16,14 +16,14 @@ internal sealed partial class TopologyGrpcService(
 
     public override Task<RegisterResponse> Register(RegisterRequest request, ServerCallContext context)
     {
-        var refusal = RequestChecks.TryParseDescriptor(request.Descriptor_, out var descriptor)
-            ?? RequestChecks.CheckSignature(descriptor.IdentityKey, request.Signature, RequestChecks.RegisterContext, request.Descriptor_.Span, "the descriptor bytes")
+        var refusal = RequestChecks.TryParseDescriptor(request.DescriptorBytes, out var descriptor)
+            ?? RequestChecks.CheckSignature(descriptor.IdentityKey, request.Signature, RequestChecks.RegisterContext, request.DescriptorBytes.Span, "the descriptor bytes")
             ?? RequestChecks.CheckFields(descriptor);
         if (refusal is null)
         {
             // A caller that has given up (deadline, cancel) gets no registration made on its behalf.
             context.CancellationToken.ThrowIfCancellationRequested();
-            refusal = state.Register(Bytes32.From(descriptor.IdentityKey.Span), descriptor, request.Descriptor_.ToByteArray(), out var expiresAt);
+            refusal = state.Register(Bytes32.From(descriptor.IdentityKey.Span), descriptor, request.DescriptorBytes.ToByteArray(), out var expiresAt);
             if (refusal is null)
             {
                 metrics.Accepted(RegisterRequestName);

@@ -29,7 +29,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     {
         await Gen.Select(Gen.Byte.Array[0, 700], Gen.Byte.Array[0, 80]).SampleAsync(
             (descriptor, signature) => ExpectRefusal(() => _host.RegisterAsync(
-                new RegisterRequest { Descriptor_ = ByteString.CopyFrom(descriptor), Signature = ByteString.CopyFrom(signature) })),
+                new RegisterRequest { DescriptorBytes = ByteString.CopyFrom(descriptor), Signature = ByteString.CopyFrom(signature) })),
             iter: Iterations, threads: 1);
 
         await ExpectStillServing();

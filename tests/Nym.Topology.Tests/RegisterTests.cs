@@ -89,13 +89,13 @@ public sealed class RegisterTests : IAsyncLifetime
             StatusCode.Unauthenticated, "signature does not verify"),
         ["descriptor changed after signing"] = ((n, t) => new RegisterRequest
             {
-                Descriptor_ = n.MixNode(2, t).ToByteString(),
+                DescriptorBytes = n.MixNode(2, t).ToByteString(),
                 Signature = n.Register(n.MixNode(1, t)).Signature,
             },
             StatusCode.Unauthenticated, "signature does not verify"),
         ["short signature"] = ((n, t) => new RegisterRequest
             {
-                Descriptor_ = n.MixNode(1, t).ToByteString(),
+                DescriptorBytes = n.MixNode(1, t).ToByteString(),
                 Signature = ByteString.CopyFrom(n.Register(n.MixNode(1, t)).Signature.Span[..63]),
             },
             StatusCode.InvalidArgument, "signature must be 64 bytes"),
@@ -107,8 +107,8 @@ public sealed class RegisterTests : IAsyncLifetime
             StatusCode.InvalidArgument, "descriptor is 3"),
         ["identity key of 31 bytes"] = ((n, t) => n.Register(With(n.MixNode(1, t), d => d.IdentityKey = ByteString.CopyFrom(new byte[31]))),
             StatusCode.InvalidArgument, "identity_key must be 32 bytes"),
-        // y = 1 encodes the neutral element: 32 bytes, but no one's public key.
-        ["identity key not a point"] = ((n, t) => n.Register(With(n.MixNode(1, t), d => d.IdentityKey = ByteString.CopyFrom([1, .. new byte[31]]))),
+        // y = 2: (y² − 1)/(d·y² + 1) has no square root mod p, so no x exists: 32 bytes, but not a curve point.
+        ["identity key not a point"] = ((n, t) => n.Register(With(n.MixNode(1, t), d => d.IdentityKey = ByteString.CopyFrom([2, .. new byte[31]]))),
             StatusCode.InvalidArgument, "not a valid Ed25519 public key"),
         ["sphinx key of 16 bytes"] = ((n, t) => n.Register(With(n.MixNode(1, t), d => d.SphinxKey = ByteString.CopyFrom(new byte[16]))),
             StatusCode.InvalidArgument, "sphinx_key must be 32 bytes"),

@@ -137,7 +137,7 @@ internal sealed class TestNode
 
     public static RegisterRequest SignRegistration(ByteString descriptor, IdentityKeyPair signer) => new()
     {
-        Descriptor_ = descriptor,
+        DescriptorBytes = descriptor,
         Signature = ByteString.CopyFrom(signer.Sign([.. "nym-topology/register/v1"u8, .. descriptor.Span])),
     };
 
