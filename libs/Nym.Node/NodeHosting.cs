@@ -62,7 +62,11 @@ public static class NodeHosting
         var url = new Uri(config.TopologyUrl);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new TopologyRegistrationOptions { TopologyUrl = url });
-        services.AddGrpcClient<TopologyService.TopologyServiceClient>(o => o.Address = url);
+        // Our own loop retries with backoff and logs once per change of state; a resilience handler added by the
+        // service defaults would retry underneath it and log every attempt.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
+        services.AddGrpcClient<TopologyService.TopologyServiceClient>(o => o.Address = url).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         services.AddSingleton(sp => new TopologyRegistration(
             sp.GetRequiredService<TopologyService.TopologyServiceClient>(), RegistrationSigning.Describe(config, keys), keys.Identity,
             sp.GetRequiredService<TopologyRegistrationOptions>(), sp.GetRequiredService<TimeProvider>(),

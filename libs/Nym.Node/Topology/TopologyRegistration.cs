@@ -130,7 +130,8 @@ public sealed partial class TopologyRegistration(
     {
         lock (_lock)
         {
-            if (State is RegistrationState.NotRegistered or RegistrationState.Deregistered)
+            // Only a node the service has accepted has anything to remove.
+            if (Registrations == 0 || State == RegistrationState.Deregistered)
             {
                 return;
             }
