@@ -50,7 +50,7 @@ public static class RegistrationSigning
     public static ReadOnlySpan<byte> DeregisterContext => "nym-topology/deregister/v1"u8;
 
     /// <summary>What a node announces, from its config and keys; <c>issued_at_unix_ms</c> is set when signing.</summary>
-    public static NodeDescriptor Describe(NodeConfig config, NodeKeys keys)
+    internal static NodeDescriptor Describe(NodeConfig config, NodeKeys keys)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(keys);
@@ -78,7 +78,7 @@ public static class RegistrationSigning
     }
 
     /// <summary>Serializes <paramref name="descriptor"/> once, with <paramref name="issuedAtUnixMs"/>, and signs exactly those bytes.</summary>
-    public static RegisterRequest SignRegister(NodeDescriptor descriptor, IdentityKeyPair identity, ulong issuedAtUnixMs)
+    internal static RegisterRequest SignRegister(NodeDescriptor descriptor, IdentityKeyPair identity, ulong issuedAtUnixMs)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentNullException.ThrowIfNull(identity);
@@ -92,7 +92,7 @@ public static class RegistrationSigning
         };
     }
 
-    public static DeregisterRequest SignDeregister(IdentityKeyPair identity, ulong issuedAtUnixMs)
+    internal static DeregisterRequest SignDeregister(IdentityKeyPair identity, ulong issuedAtUnixMs)
     {
         ArgumentNullException.ThrowIfNull(identity);
         var key = identity.PublicKey.AsReadOnlySpan();
@@ -110,12 +110,29 @@ public static class RegistrationSigning
 /// service grants, retries with capped backoff while the service is unreachable or refuses (one log line per change
 /// of state, naming the URL), and deregisters on a graceful stop. Every call has a deadline.
 /// </summary>
-public sealed partial class TopologyRegistration(
-    TopologyService.TopologyServiceClient client, NodeDescriptor descriptor, IdentityKeyPair identity,
-    TopologyRegistrationOptions options, TimeProvider time, ILogger<TopologyRegistration> logger) : BackgroundService
+public sealed partial class TopologyRegistration : BackgroundService
 {
+    private readonly TopologyService.TopologyServiceClient _client;
+    private readonly NodeDescriptor _descriptor;
+    private readonly IdentityKeyPair _identity;
+    private readonly TopologyRegistrationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TopologyRegistration> _logger;
+
     private readonly Lock _lock = new();
     private int _registrations;
+
+    internal TopologyRegistration(
+        TopologyService.TopologyServiceClient client, NodeDescriptor descriptor, IdentityKeyPair identity,
+        TopologyRegistrationOptions options, TimeProvider time, ILogger<TopologyRegistration> logger)
+    {
+        _client = client;
+        _descriptor = descriptor;
+        _identity = identity;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
 
     public RegistrationState State { get; private set; } = RegistrationState.NotRegistered;
 
@@ -141,13 +158,13 @@ public sealed partial class TopologyRegistration(
 
         try
         {
-            var request = RegistrationSigning.SignDeregister(identity, UnixMilliseconds());
-            await client.DeregisterAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
-            LogDeregistered(options.TopologyUrl);
+            var request = RegistrationSigning.SignDeregister(_identity, UnixMilliseconds());
+            await _client.DeregisterAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            LogDeregistered(_options.TopologyUrl);
         }
         catch (RpcException e)
         {
-            LogDeregisterFailed(options.TopologyUrl, e.StatusCode, e.Status.Detail);
+            LogDeregisterFailed(_options.TopologyUrl, e.StatusCode, e.Status.Detail);
         }
     }
 
@@ -165,15 +182,15 @@ public sealed partial class TopologyRegistration(
             TimeSpan wait;
             try
             {
-                var request = RegistrationSigning.SignRegister(descriptor, identity, UnixMilliseconds());
-                var response = await client.RegisterAsync(request, deadline: Deadline(), cancellationToken: stoppingToken).ConfigureAwait(false);
+                var request = RegistrationSigning.SignRegister(_descriptor, _identity, UnixMilliseconds());
+                var response = await _client.RegisterAsync(request, deadline: Deadline(), cancellationToken: stoppingToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _registrations);
                 failures = 0;
                 var ttl = TimeSpan.FromMilliseconds((double)response.ExpiresAtUnixMs - UnixMilliseconds());
-                wait = ttl / 3 > options.MinimumReannounceInterval ? ttl / 3 : options.MinimumReannounceInterval;
+                wait = ttl / 3 > _options.MinimumReannounceInterval ? ttl / 3 : _options.MinimumReannounceInterval;
                 if (Change(RegistrationState.Registered))
                 {
-                    LogRegistered(options.TopologyUrl, wait);
+                    LogRegistered(_options.TopologyUrl, wait);
                 }
             }
             catch (RpcException e) when (!stoppingToken.IsCancellationRequested)
@@ -184,11 +201,11 @@ public sealed partial class TopologyRegistration(
                 {
                     if (unreachable)
                     {
-                        LogUnreachable(options.TopologyUrl, e.StatusCode, options.RetryMaximumDelay);
+                        LogUnreachable(_options.TopologyUrl, e.StatusCode, _options.RetryMaximumDelay);
                     }
                     else
                     {
-                        LogRefused(options.TopologyUrl, e.StatusCode, e.Status.Detail, options.RetryMaximumDelay);
+                        LogRefused(_options.TopologyUrl, e.StatusCode, e.Status.Detail, _options.RetryMaximumDelay);
                     }
                 }
             }
@@ -199,7 +216,7 @@ public sealed partial class TopologyRegistration(
 
             try
             {
-                await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -225,13 +242,13 @@ public sealed partial class TopologyRegistration(
     private TimeSpan RetryDelay(int failures)
     {
         double factor = Math.Pow(2, Math.Min(failures - 1, 30));
-        return TimeSpan.FromTicks((long)Math.Min(options.RetryInitialDelay.Ticks * factor, options.RetryMaximumDelay.Ticks));
+        return TimeSpan.FromTicks((long)Math.Min(_options.RetryInitialDelay.Ticks * factor, _options.RetryMaximumDelay.Ticks));
     }
 
-    private ulong UnixMilliseconds() => (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
+    private ulong UnixMilliseconds() => (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
 
     // gRPC deadlines are wall-clock instants.
-    private DateTime Deadline() => DateTime.UtcNow + options.CallDeadline;
+    private DateTime Deadline() => DateTime.UtcNow + _options.CallDeadline;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered with the Topology service at {Url}; re-announcing every {Interval}")]
     private partial void LogRegistered(Uri url, TimeSpan interval);
