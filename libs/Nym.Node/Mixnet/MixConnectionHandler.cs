@@ -22,10 +22,9 @@ public sealed partial class MixConnectionHandler(IMixPacketSink sink, NodeMetric
     {
         ArgumentNullException.ThrowIfNull(connection);
         var input = connection.Transport.Input;
-        // Closed by the peer, or asked to close because the node is stopping (Kestrel's graceful shutdown).
-        var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closeRequested);
-        var closing = lifetime.Token;
+        // Only the node's graceful shutdown stops the loop early. Not ConnectionClosed: it may fire as soon as the
+        // peer's FIN arrives, before the frames sent ahead of it are read; a peer's close shows as a completed read.
+        var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
         try
         {
             while (true)
