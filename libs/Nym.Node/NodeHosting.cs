@@ -85,19 +85,25 @@ public static class NodeHosting
     }
 
     /// <summary>
-    /// Starts the workers; on a graceful stop (SIGTERM, SIGINT): stops accepting (the server), processes what was
-    /// received, releases the delayed packets that are due (dropping the others), deregisters, then lets the links
-    /// write what they hold and closes them.
+    /// Starts the workers. A graceful stop (SIGTERM, SIGINT) runs in the host's three phases so that the order holds
+    /// whatever order the services were added in: while stopping, stop accepting (the server), process what was
+    /// received, release the delayed packets that are due (dropping the others); then every service stops, which is
+    /// when <see cref="TopologyRegistration"/> deregisters; once all have stopped, the links write what they hold and
+    /// close.
     /// </summary>
-    private sealed class NodeLifetime(IServiceProvider services) : IHostedService
+    private sealed class NodeLifetime(IServiceProvider services) : IHostedLifecycleService
     {
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
             services.GetRequiredService<SphinxWorkers>().Start();
             return Task.CompletedTask;
         }
 
-        public async Task StopAsync(CancellationToken cancellationToken)
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StoppingAsync(CancellationToken cancellationToken)
         {
             if (services.GetService<IServer>() is { } server)
             {
@@ -106,12 +112,11 @@ public static class NodeHosting
 
             await services.GetRequiredService<SphinxWorkers>().DisposeAsync().ConfigureAwait(false);
             services.GetRequiredService<DelayQueue>().Dispose();
-            if (services.GetService<TopologyRegistration>() is { } registration)
-            {
-                await registration.DeregisterAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await services.GetRequiredService<MixLinks>().DisposeAsync().ConfigureAwait(false);
         }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StoppedAsync(CancellationToken cancellationToken) =>
+            await services.GetRequiredService<MixLinks>().DisposeAsync().ConfigureAwait(false);
     }
 }

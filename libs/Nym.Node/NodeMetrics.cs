@@ -23,7 +23,7 @@ public enum DropReason
     FinalHopAtMixNode,
     /// <summary>A gateway is always the last hop (§6, <c>ForwardHopReceivedError</c>).</summary>
     ForwardHopAtGateway,
-    /// <summary>The next hop's queue (128 frames) is full (§6).</summary>
+    /// <summary>The next hop's queue (128 frames) is full (§6), or all links together hold their byte bound.</summary>
     QueueFull,
     /// <summary>The node already keeps as many outgoing links as it may.</summary>
     TooManyLinks,

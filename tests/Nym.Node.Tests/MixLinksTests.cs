@@ -62,6 +62,23 @@ public sealed class MixLinksTests : IDisposable
     }
 
     [Fact]
+    public async Task All_links_together_hold_at_most_their_byte_bound()
+    {
+        var links = Create(new MixLinkOptions
+        {
+            MaxQueuedBytes = 3 * PacketSize.Regular.PacketLength(), InitialReconnectBackoff = TimeSpan.FromHours(1), DrainTimeout = TimeSpan.FromMilliseconds(50),
+        });
+        var first = TestPackets.Address(TestPackets.FreePort());
+        var second = TestPackets.Address(TestPackets.FreePort());
+
+        var sent = new[] { links.TrySend(first, Packet(1)), links.TrySend(second, Packet(2)), links.TrySend(first, Packet(3)), links.TrySend(second, Packet(4)) };
+
+        Assert.Equal([true, true, true, false], sent);
+        Assert.Equal(1, _metrics.Dropped(DropReason.QueueFull));
+        await links.DisposeAsync();
+    }
+
+    [Fact]
     public async Task The_number_of_links_is_capped()
     {
         var links = Create(new MixLinkOptions { MaxLinks = 2, InitialReconnectBackoff = TimeSpan.FromHours(1), DrainTimeout = TimeSpan.FromMilliseconds(50) });

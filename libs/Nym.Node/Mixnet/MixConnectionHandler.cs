@@ -31,7 +31,7 @@ public sealed partial class MixConnectionHandler(IMixPacketSink sink, NodeMetric
             {
                 var result = await input.ReadAsync(closing).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                var refused = DropReason.Shutdown;
+                DropReason? refused = null;
                 var error = MixFrameError.None;
                 bool open = true;
                 while (open && MixFrameCodec.TryDecode(ref buffer, out var frame, out error) == OperationStatus.Done)
@@ -53,11 +53,11 @@ public sealed partial class MixConnectionHandler(IMixPacketSink sink, NodeMetric
                     refused = DropReason.BadFrame;
                 }
 
-                if (refused != DropReason.Shutdown)
+                if (refused is { } reason)
                 {
-                    metrics.CountDropped(refused);
+                    metrics.CountDropped(reason);
                     metrics.CountConnectionRefused();
-                    LogRefused(refused == DropReason.VpnMode ? "Vpn mode" : error.ToString());
+                    LogRefused(reason == DropReason.VpnMode ? "Vpn mode" : error.ToString());
                     return;
                 }
 
@@ -70,7 +70,7 @@ public sealed partial class MixConnectionHandler(IMixPacketSink sink, NodeMetric
         }
         catch (OperationCanceledException) when (closing.IsCancellationRequested)
         {
-            // The peer went away or the node is stopping.
+            // The node is stopping.
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
         {

@@ -24,10 +24,13 @@ public sealed record MixLinkOptions
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Anyone can build a packet for this node naming any next hop, so the number of links is capped: each holds a
-    /// socket and up to <see cref="QueueCapacity"/> buffers.
+    /// Anyone can build a packet for this node naming any next hop, so the number of links is capped (each holds a
+    /// socket and a write loop) and so is what all their queues hold together.
     /// </summary>
     public int MaxLinks { get; init; } = 1024;
+
+    /// <summary>Bytes of packets queued over all links; beyond it a packet is dropped as if its queue were full.</summary>
+    public long MaxQueuedBytes { get; init; } = 64L << 20;
 
     /// <summary>At shutdown, how long queued frames may take to be written before they are dropped.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -47,7 +50,8 @@ public sealed record MixLinkOptions
 
 /// <summary>
 /// The node's outgoing mix traffic (§6): one TCP connection per next-hop address, each fed by a bounded queue
-/// (<see cref="MixLinkOptions.QueueCapacity"/> frames; a frame beyond it is dropped and counted) and written by one
+/// (<see cref="MixLinkOptions.QueueCapacity"/> frames, and <see cref="MixLinkOptions.MaxQueuedBytes"/> over all links;
+/// a frame beyond either is dropped and counted) and written by one
 /// loop that batches whatever is queued into one send. A link connects on its first packet with a timeout, and after
 /// a failure waits min(initial·2^attempt, maximum) before the next try, its queue filling meanwhile. A gateway uses
 /// the same links for SURB-ACKs and its clients' packets.
@@ -62,6 +66,7 @@ public sealed partial class MixLinks : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _idleSweep;
     private volatile bool _disposed;
+    private long _queuedBytes;
 
     public MixLinks(MixLinkOptions options, NodeMetrics metrics, TimeProvider time, ILogger<MixLinks> logger)
     {
@@ -105,13 +110,21 @@ public sealed partial class MixLinks : IAsyncDisposable
                 }
             }
 
+            if (Interlocked.Add(ref _queuedBytes, packet.Length) > _options.MaxQueuedBytes)
+            {
+                Interlocked.Add(ref _queuedBytes, -packet.Length);
+                return Drop(packet, DropReason.QueueFull);
+            }
+
             switch (link.TryEnqueue(packet))
             {
                 case EnqueueResult.Queued:
                     return true;
                 case EnqueueResult.Full:
+                    Interlocked.Add(ref _queuedBytes, -packet.Length);
                     return Drop(packet, DropReason.QueueFull);
                 default:
+                    Interlocked.Add(ref _queuedBytes, -packet.Length);
                     _links.TryRemove(new KeyValuePair<NymNodeRoutingAddress, Link>(nextHop, link));
                     break;
             }
@@ -267,7 +280,7 @@ public sealed partial class MixLinks : IAsyncDisposable
                     {
                         // Re-framed with the size id and mode it arrived with (§6).
                         length += MixFrameCodec.Encode(packet.Mode, packet.Span, buffer.AsSpan(length));
-                        packet.Return();
+                        Release(packet);
                         frames++;
                     }
 
@@ -300,7 +313,7 @@ public sealed partial class MixLinks : IAsyncDisposable
                 int dropped = 0;
                 while (_queue.Reader.TryRead(out var packet))
                 {
-                    packet.Return();
+                    Release(packet);
                     dropped++;
                 }
 
@@ -308,6 +321,12 @@ public sealed partial class MixLinks : IAsyncDisposable
                 socket?.Dispose();
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+
+        private void Release(NodePacket packet)
+        {
+            Interlocked.Add(ref _owner._queuedBytes, -packet.Length);
+            packet.Return();
         }
 
         private async Task<(Socket? Socket, string Error)> ConnectAsync(CancellationToken stopping)

@@ -139,11 +139,15 @@ public sealed partial class TopologyRegistration : BackgroundService
     /// <summary>Successful Register calls so far (the first registration and every re-announcement).</summary>
     public int Registrations => Volatile.Read(ref _registrations);
 
-    /// <summary>
-    /// Removes the node from the directory if it is registered; called by the node's shutdown sequence after it has
-    /// flushed its packets, and by <see cref="StopAsync"/> otherwise. Errors are logged, never thrown.
-    /// </summary>
-    public async Task DeregisterAsync(CancellationToken cancellationToken)
+    /// <summary>Stops announcing and removes the node from the directory if the service had accepted it.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await DeregisterAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Errors are logged, never thrown: the service drops an expired registration anyway.</summary>
+    private async Task DeregisterAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -168,12 +172,6 @@ public sealed partial class TopologyRegistration : BackgroundService
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await DeregisterAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         int failures = 0;
@@ -193,25 +191,28 @@ public sealed partial class TopologyRegistration : BackgroundService
                     LogRegistered(_options.TopologyUrl, wait);
                 }
             }
-            catch (RpcException e) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Nothing leaves this loop: a background service that throws stops the host, and a node mixes
+                // packets without the directory just as well.
                 wait = RetryDelay(++failures);
-                bool unreachable = e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled;
+                var (status, detail) = e is RpcException rpc ? (rpc.StatusCode, rpc.Status.Detail) : (StatusCode.Unknown, e.Message);
+                bool unreachable = status is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled;
                 if (Change(unreachable ? RegistrationState.Unreachable : RegistrationState.Refused))
                 {
                     if (unreachable)
                     {
-                        LogUnreachable(_options.TopologyUrl, e.StatusCode, _options.RetryMaximumDelay);
+                        LogUnreachable(_options.TopologyUrl, status, _options.RetryMaximumDelay);
                     }
                     else
                     {
-                        LogRefused(_options.TopologyUrl, e.StatusCode, e.Status.Detail, _options.RetryMaximumDelay);
+                        LogRefused(_options.TopologyUrl, status, detail, _options.RetryMaximumDelay);
                     }
                 }
             }
-            catch (RpcException)
+            catch (Exception)
             {
-                return;
+                return; // stopping
             }
 
             try
