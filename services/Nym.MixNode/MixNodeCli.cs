@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
+using Nym.Node;
 using Nym.Node.Config;
 using Nym.Node.Keys;
 
@@ -41,7 +42,7 @@ internal static class MixNodeCli
         var initOptions = new NodeOptions(init, layerRequired: true);
         init.SetAction(parse => Guard(error, () =>
         {
-            var setup = MixNodeSetup.FromEnvironment();
+            var setup = NodeSetup.FromEnvironment(NodeKind.MixNode);
             var (config, keys, paths) = setup.Init(parse.GetRequiredValue(initOptions.Id), initOptions.Overrides(parse));
             PrintInitialised(output, config, keys, paths);
             return Task.FromResult(0);
@@ -53,7 +54,7 @@ internal static class MixNodeCli
         run.Options.Add(initIfMissing);
         run.SetAction((parse, cancellationToken) => Guard(error, async () =>
         {
-            var setup = MixNodeSetup.FromEnvironment();
+            var setup = NodeSetup.FromEnvironment(NodeKind.MixNode);
             string id = parse.GetRequiredValue(runOptions.Id);
             var overrides = runOptions.Overrides(parse);
             if (parse.GetValue(initIfMissing) && !setup.IsInitialised(id))
@@ -73,14 +74,7 @@ internal static class MixNodeCli
 
     private static async Task<int> RunNodeAsync(NodeConfig config, NodeKeys keys, TextWriter output, CancellationToken cancellationToken)
     {
-        foreach (var (name, port) in new[] { ("mix port", config.MixPort), ("http port", config.HttpPort) })
-        {
-            if (!IsFree(config.BindAddress, port))
-            {
-                throw new SetupException($"{name} {config.Bind}:{port} is already in use; choose another with --{name.Replace(' ', '-')} or stop what holds it");
-            }
-        }
-
+        NodeSetup.EnsurePortsFree(config);
         await using var app = MixNodeApp.Build(config, keys);
         try
         {
@@ -89,7 +83,7 @@ internal static class MixNodeCli
         catch (IOException e)
         {
             // Kestrel's bind failure, e.g. "Failed to bind to address http://127.0.0.1:8000: address already in use."
-            throw new SetupException($"cannot listen ({e.Message.TrimEnd('.')}); choose other ports with --mix-port / --http-port");
+            throw new NodeSetupException($"cannot listen ({e.Message.TrimEnd('.')}); choose other ports with --mix-port / --http-port");
         }
 
         await output.WriteLineAsync(
@@ -99,24 +93,7 @@ internal static class MixNodeCli
         return 0;
     }
 
-    // Checked before the host starts so that a busy port is one line, not the host's failure log.
-    private static bool IsFree(System.Net.IPAddress address, int port)
-    {
-        using var probe = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        probe.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
-        try
-        {
-            probe.Bind(new System.Net.IPEndPoint(address, port));
-            probe.Listen();
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static void PrintInitialised(TextWriter output, NodeConfig config, NodeKeys keys, Nym.Node.NodePaths paths)
+    private static void PrintInitialised(TextWriter output, NodeConfig config, NodeKeys keys, NodePaths paths)
     {
         output.WriteLine($"Initialised mix node '{config.Id}' (layer {config.Layer})");
         output.WriteLine($"  config:       {paths.ConfigFile}");
@@ -134,7 +111,7 @@ internal static class MixNodeCli
         {
             return await action().ConfigureAwait(false);
         }
-        catch (SetupException e)
+        catch (NodeSetupException e)
         {
             await error.WriteLineAsync($"{Name}: {e.Message}").ConfigureAwait(false);
             return 1;
