@@ -14,6 +14,7 @@ public sealed class HopForwarder
     private readonly NodeMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ulong _maximumDelayNanoseconds;
+    private readonly double _timestampsPerNanosecond;
 
     public HopForwarder(MixLinks links, DelayQueue delays, NodeMetrics metrics, TimeProvider time, TimeSpan maximumDelay)
     {
@@ -23,6 +24,7 @@ public sealed class HopForwarder
         _metrics = metrics;
         _time = time;
         _maximumDelayNanoseconds = (ulong)maximumDelay.Ticks * 100;
+        _timestampsPerNanosecond = time.TimestampFrequency / 1e9;
     }
 
     /// <summary>Takes ownership of <c>hop.Packet</c>, whose buffer holds the next packet.</summary>
@@ -40,8 +42,8 @@ public sealed class HopForwarder
             return;
         }
 
-        // The cap keeps this product far below 2^63 (10 s · 10^9 ticks/s at most for a nanosecond clock).
-        long delay = (long)(hop.DelayNanoseconds / 100) * _time.TimestampFrequency / TimeSpan.TicksPerSecond;
+        // In clock units; below the cap a double is exact to far better than the timer's resolution.
+        long delay = (long)(hop.DelayNanoseconds * _timestampsPerNanosecond);
         long due = hop.Packet.ReceivedTimestamp + delay;
         if (due <= _time.GetTimestamp())
         {
