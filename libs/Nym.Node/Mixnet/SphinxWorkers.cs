@@ -9,6 +9,8 @@ namespace Nym.Node.Mixnet;
 /// bounded channel, read by <see cref="Environment.ProcessorCount"/> workers. Each worker processes a packet in
 /// place in its pooled buffer (no allocation), drops refusals and replays (D2), and hands the rest to the node's
 /// <see cref="ISphinxHopHandler"/>. A full channel makes the connections wait, which pushes back through TCP.
+/// <para>The workers are threads of their own, not thread-pool work: under load they never yield, and on the pool
+/// they would hold every pool thread and starve the I/O that reads connections and writes the links.</para>
 /// </summary>
 public sealed class SphinxWorkers : IMixPacketSink, IAsyncDisposable
 {
@@ -41,7 +43,7 @@ public sealed class SphinxWorkers : IMixPacketSink, IAsyncDisposable
     {
         if (_workers.Length == 0)
         {
-            _workers = Enumerable.Range(0, _workerCount).Select(_ => Task.Run(RunAsync)).ToArray();
+            _workers = Enumerable.Range(0, _workerCount).Select(StartWorker).ToArray();
         }
     }
 
@@ -78,14 +80,43 @@ public sealed class SphinxWorkers : IMixPacketSink, IAsyncDisposable
         }
     }
 
-    private async Task RunAsync()
+    private Task StartWorker(int index)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run();
+            }
+            finally
+            {
+                done.SetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"sphinx-worker-{index}",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run()
     {
         var reader = _channel.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
             while (reader.TryRead(out var packet))
             {
                 Process(packet);
+            }
+
+            // The queue ran dry: block this thread (it is ours, not the pool's) until more comes or the channel closes.
+            var more = reader.WaitToReadAsync();
+            if (!(more.IsCompletedSuccessfully ? more.Result : more.AsTask().GetAwaiter().GetResult()))
+            {
+                return;
             }
         }
     }
