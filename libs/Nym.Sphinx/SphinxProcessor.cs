@@ -26,6 +26,10 @@ public readonly struct SphinxHopResult
         SurbIdentifier = routing.Identifier;
         SharedSecret = routing.SharedSecret;
         OutputLength = outputLength;
+        if (kind != SphinxHopKind.Failed)
+        {
+            ReplayTag = ComputeReplayTag(routing.SharedSecret);
+        }
     }
 
     public SphinxHopKind Kind { get; }
@@ -41,16 +45,28 @@ public readonly struct SphinxHopResult
     /// <summary>Final: the SURB identifier of the routing layer.</summary>
     public Bytes16 SurbIdentifier { get; }
 
+    /// <summary>X25519(node key, α), the hop's secret: for the vector tests only.</summary>
+    internal Bytes32 SharedSecret { get; }
+
     /// <summary>
-    /// X25519(node key, α): unique per packet, so a node remembers it to drop replays (D2). It is secret material:
-    /// keep it in memory only, never log it.
+    /// A one-way digest of the hop's shared secret, set for packets that were processed: the same packet gives the same
+    /// tag, so a node remembers tags to drop replays (D2) without keeping key material. Never log it.
     /// </summary>
-    public Bytes32 SharedSecret { get; }
+    public Bytes16 ReplayTag { get; }
 
     /// <summary>Forward: the next packet's length. Final: the payload block's length.</summary>
     public int OutputLength { get; }
 
     public static SphinxHopResult Failed(SphinxError error) => new(SphinxHopKind.Failed, error, default, 0);
+
+    private static Bytes16 ComputeReplayTag(in Bytes32 sharedSecret)
+    {
+        Bytes16 tag = default;
+        Sodium.crypto_generichash_blake2b(tag, 16, sharedSecret.AsReadOnlySpan(), 32, ReplayTagKey, (nuint)ReplayTagKey.Length);
+        return tag;
+    }
+
+    private static ReadOnlySpan<byte> ReplayTagKey => "NymAspire/sphinx/replay-tag/v1"u8;
 }
 
 /// <summary>
@@ -89,24 +105,24 @@ public sealed class SphinxProcessor
             throw new ArgumentException("The output buffer is shorter than the packet.", nameof(output));
         }
 
-        // The header is copied first so that the output may overwrite the packet.
-        Span<byte> header = stackalloc byte[HeaderLength];
-        packet[..HeaderLength].CopyTo(header);
+        // The next header is built on the stack and written only once the packet is accepted, so a refused packet
+        // leaves the output (which may be the packet's own buffer) untouched.
+        Span<byte> nextHeader = stackalloc byte[HeaderLength];
         int payloadLength = packet.Length - HeaderLength;
 
         RoutingKeys keys = default;
         HopRouting routing = default;
         try
         {
-            var error = SphinxHeader.Process(header, _privateKey, ref keys, output[..HeaderLength], ref routing);
+            var error = SphinxHeader.Process(packet[..HeaderLength], _privateKey, ref keys, nextHeader, ref routing);
             if (error is not null)
             {
-                return new SphinxHopResult(SphinxHopKind.Failed, error, routing, 0);
+                return new SphinxHopResult(SphinxHopKind.Failed, error, default, 0);
             }
 
             if (!Lioness.IsValidBlockLength(payloadLength))
             {
-                return new SphinxHopResult(SphinxHopKind.Failed, SphinxError.PayloadBlockTooSmall, routing, 0);
+                return new SphinxHopResult(SphinxHopKind.Failed, SphinxError.PayloadBlockTooSmall, default, 0);
             }
 
             if (routing.IsFinal)
@@ -120,12 +136,12 @@ public sealed class SphinxProcessor
             var payload = output.Slice(HeaderLength, payloadLength);
             packet[HeaderLength..].CopyTo(payload);
             Lioness.Decrypt(keys.PayloadKey, payload);
+            nextHeader.CopyTo(output);
             return new SphinxHopResult(SphinxHopKind.Forward, null, routing, packet.Length);
         }
         finally
         {
             keys.Clear();
-            CryptographicOperations.ZeroMemory(header);
         }
     }
 }

@@ -67,20 +67,28 @@ public sealed class Surb
         return new Surb(header, route[0].Address, payloadKeys);
     }
 
+    /// <summary>
+    /// The one length rule of a serialized SURB: a header, a first hop and 1 to <see cref="SphinxConstants.MaxPathLength"/>
+    /// payload keys. Null when <paramref name="length"/> is right, else the sphinx crate's error for it.
+    /// </summary>
+    public static SphinxError? CheckLength(int length)
+    {
+        if (length < MinimumLength)
+        {
+            return SphinxError.SurbTooShort;
+        }
+
+        int keysLength = length - HeaderLength - NodeAddressLength;
+        return keysLength % PayloadKeyLength != 0 || keysLength / PayloadKeyLength > MaxPathLength ? SphinxError.SurbInvalidLength : null;
+    }
+
     /// <summary>Parses a serialized SURB; the header is checked for length only, as the sphinx crate does. Never throws.</summary>
     public static bool TryParse(ReadOnlySpan<byte> bytes, out Surb? surb, out SphinxError? error)
     {
         surb = null;
-        if (bytes.Length < MinimumLength)
+        error = CheckLength(bytes.Length);
+        if (error is not null)
         {
-            error = SphinxError.SurbTooShort;
-            return false;
-        }
-
-        int keysLength = bytes.Length - HeaderLength - NodeAddressLength;
-        if (keysLength % PayloadKeyLength != 0 || keysLength / PayloadKeyLength > MaxPathLength)
-        {
-            error = SphinxError.SurbInvalidLength;
             return false;
         }
 
@@ -88,7 +96,6 @@ public sealed class Surb
             bytes[..HeaderLength].ToArray(),
             Bytes32.From(bytes.Slice(HeaderLength, NodeAddressLength)),
             bytes[(HeaderLength + NodeAddressLength)..].ToArray());
-        error = null;
         return true;
     }
 

@@ -32,12 +32,18 @@ public sealed class Blake3KdfTests
     }
 
     [Fact]
-    public void Base58_refuses_characters_outside_the_alphabet()
+    public void Base58_refuses_characters_outside_the_alphabet_and_text_too_long_for_what_is_expected()
     {
-        Assert.False(Base58.TryDecode("0OIl", out _));
-        Assert.True(Base58.TryDecode("", out var empty));
+        Assert.False(Base58.TryDecode("0OIl", 8, out _));
+        Assert.True(Base58.TryDecode("", 8, out var empty));
         Assert.Empty(empty);
-        Assert.True(Base58.TryDecode("1112", out var zeros));
+        Assert.True(Base58.TryDecode("1112", 8, out var zeros));
         Assert.Equal(new byte[] { 0, 0, 0, 1 }, zeros);
+
+        // Decoding is quadratic in the text's length, so a text that cannot fit is refused before decoding.
+        Assert.False(Base58.TryDecode(new string('z', 100_000), 32, out _));
+        Assert.False(Base58.TryDecode("zzzzzzzzzzzz", 4, out _));
+        Assert.True(Base58.TryDecode(Base58.Encode(new byte[32]), 32, out var key));
+        Assert.Equal(32, key.Length);
     }
 }

@@ -117,8 +117,14 @@ public sealed class Recipient : IEquatable<Recipient>
         return bytes;
     }
 
-    /// <summary>The text form, as Nym's Display writes it.</summary>
-    public override string ToString()
+    /// <summary>
+    /// Deliberately uninformative: an address must never reach a log line (DESIGN.md principle 2). The text form is
+    /// <see cref="ToBase58String"/>.
+    /// </summary>
+    public override string ToString() => nameof(Recipient);
+
+    /// <summary>The text form, as Nym's Display writes it: "identity.encryption@gateway", each in base58.</summary>
+    public string ToBase58String()
     {
         Span<byte> bytes = stackalloc byte[Length];
         WriteTo(bytes);
@@ -153,8 +159,8 @@ public sealed class Recipient : IEquatable<Recipient>
             return RecipientError.BadString(errorClass, problem);
         }
 
-        // A text beyond Base58's decoding limit decodes to far more than 32 bytes: the same wrong-length error.
-        if (!Base58.TryDecode(text, out key) || key.Length != 32)
+        // A text too long for 32 bytes is refused before decoding, with the same wrong-length error.
+        if (!Base58.TryDecode(text, 32, out key) || key.Length != 32)
         {
             return RecipientError.WrongLength(errorClass);
         }
@@ -171,6 +177,6 @@ public sealed class Recipient : IEquatable<Recipient>
             return RecipientError.BadString(RecipientErrorClass.MalformedEncryptionKeyError, problem);
         }
 
-        return Base58.TryDecode(text, out key) && key.Length == 32 ? null : RecipientError.InvalidEncryptionKey;
+        return Base58.TryDecode(text, 32, out key) && key.Length == 32 ? null : RecipientError.InvalidEncryptionKey;
     }
 }

@@ -10,7 +10,7 @@ namespace Nym.Protocol.Addressing;
 /// x² = (y² − 1)/(d·y² + 1) has a square root mod p = 2^255 − 19. There is no subgroup check. Public keys only, so
 /// nothing here needs to be constant-time.
 /// </summary>
-internal static class Ed25519Point
+public static class Ed25519Point
 {
     private static readonly BigInteger P = (BigInteger.One << 255) - 19;
 

@@ -54,19 +54,11 @@ public static class GatewayText
             return false;
         }
 
-        JsonDocument document;
+        // Everything that reads the document is inside the try: a string holding a lone surrogate escape parses,
+        // but throws when it is read as a .NET string.
         try
         {
-            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
-        }
-        catch (JsonException)
-        {
-            error = GatewayTextError.MalformedJson;
-            return false;
-        }
-
-        using (document)
-        {
+            using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
             {
@@ -76,6 +68,12 @@ public static class GatewayText
 
             (message, error) = read(type.GetString()!, root);
             return message is not null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
+        {
+            message = null;
+            error = GatewayTextError.MalformedJson;
+            return false;
         }
     }
 

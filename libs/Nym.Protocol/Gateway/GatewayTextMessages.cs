@@ -32,25 +32,31 @@ public sealed record HandshakeErrorMessage(string Message) : GatewayTextMessage
 
 /// <summary>
 /// A returning client proves it holds the shared keys (§5.3):
-/// <c>{"type":"authenticate","address":b58(ID_C),"enc_address":b58(AES-128-CTR(enc_key, iv, ID_C)),"iv":b58(iv)}</c>.
+/// <c>{"type":"authenticate","address":b58(ID_C),"enc_address":b58(proof),"iv":b58(iv)}</c>.
+/// <para>Nym 1.0.1: proof = AES-128-CTR(enc_key, iv, ID_C). Anyone who knows any keystream block of enc_key can forge
+/// it, and with D1 every frame's IV is public and many frame plaintexts are known (a ForwardSphinx frame carries the
+/// packet the first mix then sees), so D1 takes the proof from the MAC key instead, which never encrypts anything:
+/// proof = HMAC-BLAKE3(mac_key, "NymAspire/gateway/authenticate/v1" ‖ iv ‖ ID_C). Same JSON, same lengths.</para>
 /// </summary>
 /// <param name="Address">The client's identity public key, 32 bytes.</param>
-/// <param name="EncryptedAddress">The address encrypted under the shared encryption key and <paramref name="Iv"/>, 32 bytes.</param>
+/// <param name="EncryptedAddress">The proof over the address and <paramref name="Iv"/>, 32 bytes.</param>
 /// <param name="Iv">16 random bytes (D9: the gateway refuses one it has already accepted for that client).</param>
 public sealed record AuthenticateRequest(byte[] Address, byte[] EncryptedAddress, byte[] Iv) : GatewayTextMessage
 {
     public const string Type = "authenticate";
     public const int AddressLength = 32;
 
+    private static ReadOnlySpan<byte> D1ProofLabel => "NymAspire/gateway/authenticate/v1"u8;
+
     /// <summary>Builds the request under a fresh IV from the operating system's CSPRNG.</summary>
-    public static AuthenticateRequest Create(GatewaySharedKeys keys, ReadOnlySpan<byte> address)
+    public static AuthenticateRequest Create(GatewaySharedKeys keys, ReadOnlySpan<byte> address, HandshakeFormat format = HandshakeFormat.D1)
     {
         Span<byte> iv = stackalloc byte[Aes128Ctr.IvSize];
         RandomNumberGenerator.Fill(iv);
-        return Create(keys, address, iv);
+        return Create(keys, address, iv, format);
     }
 
-    public static AuthenticateRequest Create(GatewaySharedKeys keys, ReadOnlySpan<byte> address, ReadOnlySpan<byte> iv)
+    public static AuthenticateRequest Create(GatewaySharedKeys keys, ReadOnlySpan<byte> address, ReadOnlySpan<byte> iv, HandshakeFormat format = HandshakeFormat.D1)
     {
         ArgumentNullException.ThrowIfNull(keys);
         if (address.Length != AddressLength)
@@ -58,13 +64,13 @@ public sealed record AuthenticateRequest(byte[] Address, byte[] EncryptedAddress
             throw new ArgumentException($"An address is {AddressLength} bytes.", nameof(address));
         }
 
-        var encrypted = new byte[AddressLength];
-        Aes128Ctr.Transform(keys.EncryptionKey, iv, address, encrypted);
-        return new AuthenticateRequest(address.ToArray(), encrypted, iv.ToArray());
+        var proof = new byte[AddressLength];
+        Prove(keys, address, iv, format, proof);
+        return new AuthenticateRequest(address.ToArray(), proof, iv.ToArray());
     }
 
-    /// <summary>The gateway's check: does <see cref="EncryptedAddress"/> come from these keys? Only enc_key counts (§5.3).</summary>
-    public bool IsValidFor(GatewaySharedKeys keys)
+    /// <summary>The gateway's check: was <see cref="EncryptedAddress"/> made with these keys? Constant time.</summary>
+    public bool IsValidFor(GatewaySharedKeys keys, HandshakeFormat format = HandshakeFormat.D1)
     {
         ArgumentNullException.ThrowIfNull(keys);
         if (Address.Length != AddressLength || EncryptedAddress.Length != AddressLength || Iv.Length != Aes128Ctr.IvSize)
@@ -73,8 +79,23 @@ public sealed record AuthenticateRequest(byte[] Address, byte[] EncryptedAddress
         }
 
         Span<byte> expected = stackalloc byte[AddressLength];
-        Aes128Ctr.Transform(keys.EncryptionKey, Iv, Address, expected);
+        Prove(keys, Address, Iv, format, expected);
         return CryptographicOperations.FixedTimeEquals(expected, EncryptedAddress);
+    }
+
+    private static void Prove(GatewaySharedKeys keys, ReadOnlySpan<byte> address, ReadOnlySpan<byte> iv, HandshakeFormat format, Span<byte> proof)
+    {
+        if (format == HandshakeFormat.Nym)
+        {
+            Aes128Ctr.Transform(keys.EncryptionKey, iv, address, proof);
+            return;
+        }
+
+        Span<byte> message = stackalloc byte[D1ProofLabel.Length + Aes128Ctr.IvSize + AddressLength];
+        D1ProofLabel.CopyTo(message);
+        iv.CopyTo(message[D1ProofLabel.Length..]);
+        address.CopyTo(message[(D1ProofLabel.Length + Aes128Ctr.IvSize)..]);
+        Crypto.Blake3Kdf.Hmac(keys.MacKey, message, proof);
     }
 
     public override string ToJson() => SerdeJson.Tagged(Type)

@@ -50,7 +50,8 @@ public sealed class IdentityKeyPair
         && NSec.Cryptography.PublicKey.TryImport(Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out var key)
         && Ed25519.Verify(key!, message, signature);
 
-    public override string ToString() => $"IdentityKeyPair({PublicKeyBase58})";
+    /// <summary>Uninformative on purpose: the public key is the client's address, which logs must not show.</summary>
+    public override string ToString() => nameof(IdentityKeyPair);
 
     private static Key Import(ReadOnlySpan<byte> seed) => Key.Import(Ed25519, seed, KeyBlobFormat.RawPrivateKey);
 }
@@ -85,7 +86,8 @@ public sealed class EncryptionKeyPair
         ? new EncryptionKeyPair(privateKey.ToArray())
         : throw new ArgumentException($"An X25519 private key is {KeyLength} bytes.", nameof(privateKey));
 
-    public override string ToString() => $"EncryptionKeyPair({PublicKeyBase58})";
+    /// <summary>Uninformative on purpose: the public key is part of the client's address, which logs must not show.</summary>
+    public override string ToString() => nameof(EncryptionKeyPair);
 }
 
 /// <summary>The 16-byte AES-128 key a client encrypts the fragment ids of its SURB-ACKs with (nym-mixnet.md §2.4).</summary>
@@ -104,5 +106,5 @@ public sealed class AckKey
         ? new AckKey(key.ToArray())
         : throw new ArgumentException($"An ack key is {Length} bytes.", nameof(key));
 
-    public override string ToString() => "AckKey(…)";
+    public override string ToString() => nameof(AckKey);
 }

@@ -18,11 +18,12 @@ public sealed record PacketDelays(TimeSpan AveragePacketDelay, TimeSpan AverageA
 /// Prepares one client's packets for real traffic: draws a fresh route from the topology, fresh delays, a fresh
 /// Sphinx secret and ephemeral key for every packet and every SURB-ACK, and hands them to <see cref="PacketBuilder"/>.
 /// A topology that lacks the sender's or the recipient's gateway cannot carry the packet: the Try methods then
-/// return false and the caller keeps the message queued.
+/// return false and the caller keeps the message queued. Routes and delays come from the system CSPRNG unless a
+/// <see cref="Random"/> is given (tests); a given one must not be shared across threads.
 /// </summary>
 public sealed class PacketPreparer(Bytes32 identity, Bytes32 encryptionKey, Bytes32 gateway, AckKey ackKey, PacketDelays delays, Random? random = null)
 {
-    private readonly Random _random = random ?? Random.Shared;
+    private readonly Random _random = random ?? Crypto.CryptoRandom.Shared;
 
     public Bytes32 Identity => identity;
 
@@ -67,11 +68,14 @@ public sealed class PacketPreparer(Bytes32 identity, Bytes32 encryptionKey, Byte
         return true;
     }
 
-    /// <summary>A reply through a SURB someone attached; its SURB-ACK comes back to this client and is ignored.</summary>
+    /// <summary>
+    /// A reply through a SURB someone attached; its SURB-ACK comes back to this client and is ignored. False when the
+    /// message is longer than <see cref="ReplySurb.MaxReplyLength"/> or the topology lacks this client's gateway.
+    /// </summary>
     public bool TryPrepareReply(NymTopology topology, ReplySurb replySurb, ReadOnlySpan<byte> message, out PreparedPacket? packet)
     {
         packet = null;
-        if (!TryDrawAck(topology, out var ack))
+        if (message.Length > ReplySurb.MaxReplyLength || !TryDrawAck(topology, out var ack))
         {
             return false;
         }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Nym.Protocol.Crypto;
 using Nym.Protocol.Encoding;
+using Nym.Protocol.Framing;
 using Nym.Sphinx;
 
 namespace Nym.Protocol.Packets;
@@ -18,7 +19,7 @@ public sealed class ReplySurb
     public static readonly int Length = KeyLength + Surb.LengthFor(SphinxInputs.RouteLength);
 
     /// <summary>The longest reply that fits one packet: 2048 − 405 (SURB-ACK) − 32 (digest) − 1 (the 0x01 marker).</summary>
-    public const int MaxReplyLength = 2048 - SurbAck.Length - DigestLength - 1;
+    public static readonly int MaxReplyLength = PacketSize.Regular.PlaintextLength() - SurbAck.Length - DigestLength - 1;
 
     private readonly byte[] _key;
 
@@ -67,23 +68,27 @@ public sealed class ReplySurb
 
     public string ToBase58() => Base58.Encode(ToBytes());
 
-    /// <summary>Parses the 1164-byte form; false (with a reason) for any other length or a malformed SURB. Never throws.</summary>
+    /// <summary>
+    /// Parses key ‖ SURB (1164 bytes for Nym's 3-mix routes; any route length the SURB format allows). The SURB's
+    /// first hop comes from whoever attached it, so it must be a node address. Never throws.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> bytes, out ReplySurb? replySurb, out string error)
     {
         replySurb = null;
-        if (bytes.Length != Length)
-        {
-            error = $"a reply SURB is {Length} bytes, not {bytes.Length}";
-            return false;
-        }
-
-        if (!Surb.TryParse(bytes[KeyLength..], out var surb, out var surbError))
+        SphinxError? surbError = SphinxError.SurbTooShort;
+        if (bytes.Length < KeyLength || !Surb.TryParse(bytes[KeyLength..], out var surb, out surbError))
         {
             error = surbError!.ToString();
             return false;
         }
 
-        replySurb = new ReplySurb(bytes[..KeyLength].ToArray(), surb!);
+        if (!Addressing.NymNodeRoutingAddress.TryFromSphinxAddress(surb!.FirstHop, out _, out var addressError))
+        {
+            error = $"the reply SURB's first hop is not a node address ({addressError})";
+            return false;
+        }
+
+        replySurb = new ReplySurb(bytes[..KeyLength].ToArray(), surb);
         error = "";
         return true;
     }
@@ -91,7 +96,7 @@ public sealed class ReplySurb
     public static bool TryParseBase58(string text, out ReplySurb? replySurb, out string error)
     {
         replySurb = null;
-        if (text.Length > 2 * Length || !Base58.TryDecode(text, out var bytes))
+        if (!Base58.TryDecode(text, KeyLength + Surb.LengthFor(SphinxConstants.MaxPathLength), out var bytes))
         {
             error = "the reply SURB is not valid base58";
             return false;

@@ -172,7 +172,22 @@ public sealed class NymTopology
             return false;
         }
 
-        var ip = IPAddress.TryParse(host, out var literal) ? literal : resolve?.Invoke(host);
+        if (Uri.CheckHostName(host) is UriHostNameType.Unknown or UriHostNameType.Basic)
+        {
+            return false;
+        }
+
+        IPAddress? ip;
+        try
+        {
+            ip = IPAddress.TryParse(host, out var literal) ? literal : resolve?.Invoke(host);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException)
+        {
+            // An unknown host drops its bond, as Nym does, not the whole topology.
+            ip = null;
+        }
+
         if (ip is null)
         {
             return false;

@@ -46,7 +46,7 @@ public sealed class ReplyRequest : ClientRequest
     /// message fits into one reply SURB.
     /// </summary>
     public WebSocketApiError? LengthError =>
-        Message.Length > WebSocketApiError.MaxReplyMessageLength ? WebSocketApiError.ReplyTooLong(Message.Length) : null;
+        Message.Length > Packets.ReplySurb.MaxReplyLength ? WebSocketApiError.ReplyTooLong(Message.Length) : null;
 }
 
 /// <summary>Ask for the client's own address.</summary>

@@ -47,7 +47,7 @@ public static class TextApiCodec
         {
             case SendRequest send:
                 json.AppendString("send").Append(",\"message\":").AppendString(StrictUtf8.GetString(send.Message))
-                    .Append(",\"recipient\":").AppendString(send.Recipient.ToString())
+                    .Append(",\"recipient\":").AppendString(send.Recipient.ToBase58String())
                     .Append(",\"withReplySurb\":").Append(send.WithReplySurb ? "true" : "false");
                 break;
             case ReplyRequest reply:
@@ -100,7 +100,7 @@ public static class TextApiCodec
                 _ = received.ReplySurb is { } surb ? json.AppendString(Base58.Encode(surb)) : json.Append("null");
                 break;
             case SelfAddressResponse self:
-                json.AppendString("selfAddress").Append(",\"address\":").AppendString(self.Address.ToString());
+                json.AppendString("selfAddress").Append(",\"address\":").AppendString(self.Address.ToBase58String());
                 break;
             case ErrorResponse { Error: var error }:
                 json.AppendString("error").Append(",\"message\":").AppendString(error.ToString());
@@ -235,8 +235,8 @@ public static class TextApiCodec
             return $"reply SURB is incorrectly formatted: {problem.Display}";
         }
 
-        // Text beyond Base58's decoding limit is far longer than any SURB: refused as of invalid length.
-        var error = Base58.TryDecode(text, out surb) ? ReplySurbFormat.Check(surb) : Sphinx.SphinxError.SurbInvalidLength;
+        // Text too long for the largest SURB is refused before decoding, as of invalid length.
+        var error = Base58.TryDecode(text, ReplySurbFormat.MaxLength, out surb) ? ReplySurbFormat.Check(surb) : Sphinx.SphinxError.SurbInvalidLength;
         return error is null ? null : $"failed to recover reply SURB from bytes: {error}";
     }
 

@@ -21,15 +21,12 @@ public enum ErrorKind : byte
 /// </summary>
 public sealed record WebSocketApiError(ErrorKind Kind, string Message)
 {
-    /// <summary>The largest reply the handler accepts: a regular packet's plaintext less the reply overheads (§4).</summary>
-    public const int MaxReplyMessageLength = 1610;
-
     internal static bool IsDefined(byte code) => Enum.IsDefined((ErrorKind)code);
 
-    /// <summary>The handler's refusal of a reply longer than <see cref="MaxReplyMessageLength"/> (§2).</summary>
+    /// <summary>The handler's refusal of a reply longer than <see cref="Packets.ReplySurb.MaxReplyLength"/> (§2).</summary>
     public static WebSocketApiError ReplyTooLong(int length) => new(
         ErrorKind.Other,
-        $"too long message to put inside a reply SURB. Received: {length} bytes and maximum is {MaxReplyMessageLength} bytes");
+        $"too long message to put inside a reply SURB. Received: {length} bytes and maximum is {Packets.ReplySurb.MaxReplyLength} bytes");
 
     public string KindText => KindTextOf(Kind);
 

@@ -61,21 +61,27 @@ public sealed class GatewayFrameVectorTests
     {
         var c = VectorFile.Open(File).Case(name);
         var keys = Keys(c);
-        var request = AuthenticateRequest.Create(keys, c.Inputs["address"].Hex(), c.Inputs["iv"].Hex());
+        var request = AuthenticateRequest.Create(keys, c.Inputs["address"].Hex(), c.Inputs["iv"].Hex(), HandshakeFormat.Nym);
         Assert.Equal(c.Expected["enc_address"].Str(), request.EncryptedAddress.ToHex());
         Assert.Equal(c.Expected["text"].Str(), request.ToJson());
 
         Assert.True(GatewayText.TryParseFromClient(c.Expected["text"].Str(), out var parsed, out _));
         var received = Assert.IsType<AuthenticateRequest>(parsed);
-        Assert.True(received.IsValidFor(keys));
-        Assert.False(received.IsValidFor(GatewaySharedKeys.FromKeys(c.Inputs["mac_key"].Hex(), c.Inputs["enc_key"].Hex())));
+        Assert.True(received.IsValidFor(keys, HandshakeFormat.Nym));
+        Assert.False(received.IsValidFor(GatewaySharedKeys.FromKeys(c.Inputs["mac_key"].Hex(), c.Inputs["enc_key"].Hex()), HandshakeFormat.Nym));
 
-        // The default path draws its own IV: two requests differ and both check.
+        // The default path (D1) draws its own IV: two requests differ and both check.
         var first = AuthenticateRequest.Create(keys, c.Inputs["address"].Hex());
         var second = AuthenticateRequest.Create(keys, c.Inputs["address"].Hex());
         Assert.NotEqual(first.Iv, second.Iv);
         Assert.NotEqual(first.EncryptedAddress, second.EncryptedAddress);
         Assert.True(first.IsValidFor(keys) && second.IsValidFor(keys));
+
+        // Nym's proof is keystream XOR address, which anyone holding a keystream block of enc_key can forge (with D1,
+        // any frame of known plaintext gives one); the D1 check accepts only a proof made with the MAC key.
+        Assert.False(received.IsValidFor(keys));
+        var withoutMacKey = GatewaySharedKeys.FromKeys(c.Inputs["enc_key"].Hex(), new byte[16]);
+        Assert.False(AuthenticateRequest.Create(withoutMacKey, c.Inputs["address"].Hex(), c.Inputs["iv"].Hex()).IsValidFor(keys));
     }
 
     [Theory]

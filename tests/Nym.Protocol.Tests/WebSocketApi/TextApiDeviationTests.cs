@@ -29,7 +29,7 @@ public sealed class TextApiDeviationTests
     public void D6_recipient_address_is_an_alias_and_may_not_repeat_recipient()
     {
         var send = Assert.IsType<SendRequest>(Decode($$"""{"recipient_address":"{{Address}}","type":"send","message":"hi"}"""));
-        Assert.Equal(Address, send.Recipient.ToString());
+        Assert.Equal(Address, send.Recipient.ToBase58String());
         Assert.False(send.WithReplySurb);
 
         var error = Refused($$"""{"type":"send","message":"hi","recipient":"{{Address}}","recipient_address":"{{Address}}"}""");

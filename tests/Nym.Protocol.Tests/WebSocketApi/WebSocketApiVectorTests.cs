@@ -86,7 +86,7 @@ public sealed class WebSocketApiVectorTests
             var message = send["message"]!;
             string expectedMessage = message.GetValueKind() == System.Text.Json.JsonValueKind.String ? message.Str() : message.ToJsonString();
             Assert.Equal(expectedMessage, Utf8Text.UTF8.GetString(actual.Message));
-            Assert.Equal((string)(send["recipient"] ?? send["recipient_address"])!, actual.Recipient.ToString());
+            Assert.Equal((string)(send["recipient"] ?? send["recipient_address"])!, actual.Recipient.ToBase58String());
             Assert.Equal((bool?)send["withReplySurb"] ?? false, actual.WithReplySurb);
             return;
         }
@@ -144,7 +144,7 @@ public sealed class WebSocketApiVectorTests
                 break;
             case "send":
                 var send = Assert.IsType<SendRequest>(request);
-                Assert.Equal(expected["recipient"].Str(), send.Recipient.ToString());
+                Assert.Equal(expected["recipient"].Str(), send.Recipient.ToBase58String());
                 Assert.Equal((bool)expected["with_reply_surb"]!, send.WithReplySurb);
                 Assert.Equal(expected["message"].Str(), send.Message.ToHex());
                 break;

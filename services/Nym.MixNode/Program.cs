@@ -1,0 +1,3 @@
+using Nym.MixNode;
+
+return await MixNodeCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
