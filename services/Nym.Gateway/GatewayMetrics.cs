@@ -4,9 +4,10 @@ namespace Nym.Gateway;
 
 /// <summary>
 /// The gateway's instruments (Meter "Nym.Gateway"). Aggregates only: no client address, key or packet identifier
-/// ever becomes a tag (DESIGN.md principle 2); drop reasons are a small fixed set.
+/// ever becomes a tag (DESIGN.md principle 2); drop reasons are a small fixed set. The meter is the factory's, shared
+/// with the node library's instruments, so it is not disposed here.
 /// </summary>
-public sealed class GatewayMetrics : IDisposable
+public sealed class GatewayMetrics
 {
     public const string MeterName = "Nym.Gateway";
     private readonly Meter _meter;
@@ -47,5 +48,4 @@ public sealed class GatewayMetrics : IDisposable
 
     public void Connection(string outcome) => _connections.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
-    public void Dispose() => _meter.Dispose();
 }

@@ -38,18 +38,38 @@ public sealed class ClientDelivery(GatewayStore store, GatewayMetrics metrics, i
                 return;
             }
 
-            if (await store.TryStoreMessageAsync(client, payload, maxStoredPerClient, cancellationToken))
-            {
-                metrics.Stored();
-            }
-            else
-            {
-                metrics.Dropped("inbox_full");
-            }
+            await StoreLockedAsync(client, payload, cancellationToken);
         }
         finally
         {
             stripe.Release();
+        }
+    }
+
+    /// <summary>Puts a payload in the client's inbox whether or not it is connected (the gateway is stopping).</summary>
+    public async Task KeepAsync(Bytes32 client, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var stripe = Stripe(client);
+        await stripe.WaitAsync(cancellationToken);
+        try
+        {
+            await StoreLockedAsync(client, payload, cancellationToken);
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+
+    private async Task StoreLockedAsync(Bytes32 client, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        if (await store.TryStoreMessageAsync(client, payload, maxStoredPerClient, cancellationToken))
+        {
+            metrics.Stored();
+        }
+        else
+        {
+            metrics.Dropped("inbox_full");
         }
     }
 

@@ -1,0 +1,95 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Nym.Gateway.Clients;
+using Nym.Gateway.Storage;
+using Nym.Node;
+using Nym.Node.Config;
+using Nym.Node.Keys;
+using Nym.Node.Mixnet;
+using Nym.Protocol.Framing;
+using Nym.Protocol.Gateway;
+
+namespace Nym.Gateway;
+
+/// <summary>
+/// The running gateway: the clients' websocket (clients port, default 9000), the mix port for final hops, the HTTP
+/// endpoint (/health, /alive), outgoing links for clients' packets and SURB-ACKs, the inboxes, and registration.
+/// </summary>
+public static class GatewayApp
+{
+    public const string DatabaseFile = "db.sqlite";
+
+    /// <param name="configureServices">runs before the gateway's services, so a test can put its own options or clock first.</param>
+    public static WebApplication Build(NodeConfig config, NodeKeys keys, NodePaths paths, Action<IServiceCollection>? configureServices = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(paths);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "nym-gateway", ContentRootPath = AppContext.BaseDirectory });
+        builder.AddServiceDefaults(GatewayMetrics.MeterName);
+        builder.Logging.AddFilter("Grpc.Net.Client", LogLevel.Warning).AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(config.BindAddress, config.HttpPort);
+            kestrel.Listen(config.BindAddress, config.ClientsPort);
+            kestrel.ListenMix(config);
+        });
+
+        GatewayStore store;
+        try
+        {
+            store = GatewayStore.OpenAsync(Path.Combine(paths.DataDirectory, DatabaseFile), CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new NodeSetupException(e.Message);
+        }
+
+        configureServices?.Invoke(builder.Services);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton(sp => new ClientDelivery(store, sp.GetRequiredService<GatewayMetrics>()));
+        builder.Services.AddSingleton<GatewayHopHandler>();
+        builder.Services.AddSingleton<ISphinxHopHandler>(sp => sp.GetRequiredService<GatewayHopHandler>());
+        builder.Services.AddSingleton<IMixForwarder, LinkForwarder>();
+        builder.Services.AddSingleton<HandshakeSigner>((message, _) => ValueTask.FromResult(keys.Identity.Sign(message.Span)));
+        builder.Services.AddSingleton<ClientConnectionHandler>();
+        builder.Services.AddHostedService<GatewayDeliveryLoop>();
+        builder.Services.AddNodeMixnet(config, keys, GatewayMetrics.MeterName);
+        builder.Services.AddTopologyRegistration(config, keys);
+
+        var app = builder.Build();
+        app.Services.GetRequiredService<GatewayMetrics>().ObserveConnectedClients(() => app.Services.GetRequiredService<ClientDelivery>().ConnectedClients);
+        app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
+
+        // The clients' websocket answers on its own port only, at any path (Nym's gateway accepts any).
+        app.UseWebSockets();
+        app.UseWhen(context => context.Connection.LocalPort == config.ClientsPort, clients => clients.Run(async context =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsync("This is a Nym gateway's websocket endpoint: connect with a websocket client.");
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await context.RequestServices.GetRequiredService<ClientConnectionHandler>().RunAsync(socket, app.Lifetime.ApplicationStopping);
+        }));
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
+    /// <summary>Clients' ForwardSphinx packets leave through the gateway's links to their first mix.</summary>
+    private sealed class LinkForwarder(MixLinks links, TimeProvider time) : IMixForwarder
+    {
+        public bool TryForward(in MixPacket packet) =>
+            links.TrySend(packet.NextHop, NodePacket.Copy(packet.Packet.Span, packet.Mode, time.GetTimestamp()));
+    }
+}
