@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Nym.Protocol.Encoding;
 
 namespace Nym.Protocol.Gateway;
 
@@ -17,7 +18,7 @@ internal sealed class SerdeJson
     private SerdeJson(string type)
     {
         _text.Append("{\"type\":");
-        AppendString(type);
+        _text.AppendString(type);
         _first = false;
     }
 
@@ -27,7 +28,7 @@ internal sealed class SerdeJson
     public SerdeJson String(string name, string value)
     {
         Name(name);
-        AppendString(value);
+        _text.AppendString(value);
         return this;
     }
 
@@ -73,29 +74,7 @@ internal sealed class SerdeJson
         }
 
         _first = false;
-        AppendString(name);
+        _text.AppendString(name);
         _text.Append(':');
-    }
-
-    private void AppendString(string value)
-    {
-        _text.Append('"');
-        foreach (char c in value)
-        {
-            switch (c)
-            {
-                case '"': _text.Append("\\\""); break;
-                case '\\': _text.Append("\\\\"); break;
-                case '\b': _text.Append("\\b"); break;
-                case '\f': _text.Append("\\f"); break;
-                case '\n': _text.Append("\\n"); break;
-                case '\r': _text.Append("\\r"); break;
-                case '\t': _text.Append("\\t"); break;
-                case < ' ': _text.Append("\\u00").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture)); break;
-                default: _text.Append(c); break;
-            }
-        }
-
-        _text.Append('"');
     }
 }

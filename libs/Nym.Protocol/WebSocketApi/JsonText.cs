@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Nym.Protocol.Encoding;
 
 namespace Nym.Protocol.WebSocketApi;
 
@@ -22,32 +23,6 @@ internal readonly record struct JsonField(JsonValueKind Kind, string Text)
 /// <summary>JSON as serde_json writes and reads it for the text API (§2).</summary>
 internal static class JsonText
 {
-    /// <summary>
-    /// Appends <paramref name="value"/> as a JSON string as serde_json escapes it: \" and \\, the short escapes
-    /// \b \f \n \r \t, \u00xx (lowercase hex) for other control characters, everything else as is.
-    /// </summary>
-    public static StringBuilder AppendString(this StringBuilder builder, string value)
-    {
-        builder.Append('"');
-        foreach (char c in value)
-        {
-            _ = c switch
-            {
-                '"' => builder.Append("\\\""),
-                '\\' => builder.Append("\\\\"),
-                '\b' => builder.Append("\\b"),
-                '\f' => builder.Append("\\f"),
-                '\n' => builder.Append("\\n"),
-                '\r' => builder.Append("\\r"),
-                '\t' => builder.Append("\\t"),
-                < ' ' => builder.Append("\\u00").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture)),
-                _ => builder.Append(c),
-            };
-        }
-
-        return builder.Append('"');
-    }
-
     /// <summary>
     /// Reads one JSON object and returns its fields that <paramref name="fieldName"/> maps to a name (aliases map to
     /// the same name); other fields are skipped, as serde ignores unknown fields. Returns an error detail, or null.
