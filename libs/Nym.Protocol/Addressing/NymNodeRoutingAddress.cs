@@ -132,6 +132,12 @@ public readonly struct NymNodeRoutingAddress : IEquatable<NymNodeRoutingAddress>
     /// <summary>Writes the unpadded form (7 or 19 bytes) and returns its length.</summary>
     public int WriteUnpadded(Span<byte> destination)
     {
+        if (IpVersion is not (Version4 or Version6))
+        {
+            // Only default(NymNodeRoutingAddress) gets here: an address never set must not encode as a version-0 one.
+            throw new InvalidOperationException("This node address was never set.");
+        }
+
         int length = UnpaddedLength;
         if (destination.Length < length)
         {

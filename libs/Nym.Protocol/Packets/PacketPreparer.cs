@@ -37,7 +37,7 @@ public sealed class PacketPreparer(Bytes32 identity, Bytes32 encryptionKey, Byte
 
         var ephemeral = RandomNumberGenerator.GetBytes(32);
         packet = PacketBuilder.Fragment(fragment.ToBytes(), recipient, size, fragment.Identifier, ackKey.Bytes, identity, ack, sphinx, ephemeral);
-        CryptographicOperations.ZeroMemory(ephemeral);
+        Forget(ephemeral, sphinx, ack.Sphinx);
         return true;
     }
 
@@ -51,7 +51,7 @@ public sealed class PacketPreparer(Bytes32 identity, Bytes32 encryptionKey, Byte
 
         var ephemeral = RandomNumberGenerator.GetBytes(32);
         packet = PacketBuilder.LoopCover(identity, encryptionKey, ackKey.Bytes, ack, sphinx, ephemeral);
-        CryptographicOperations.ZeroMemory(ephemeral);
+        Forget(ephemeral, sphinx, ack.Sphinx);
         return true;
     }
 
@@ -65,6 +65,7 @@ public sealed class PacketPreparer(Bytes32 identity, Bytes32 encryptionKey, Byte
         }
 
         replySurb = ReplySurb.Create(identity, sphinx);
+        Forget([], sphinx);
         return true;
     }
 
@@ -81,7 +82,18 @@ public sealed class PacketPreparer(Bytes32 identity, Bytes32 encryptionKey, Byte
         }
 
         packet = PacketBuilder.Reply(replySurb, message, FragmentIdentifier.NewReply(), ackKey.Bytes, identity, ack);
+        Forget([], ack.Sphinx);
         return true;
+    }
+
+    /// <summary>A packet's secrets yield every hop key of its route: they go once the packet is built.</summary>
+    private static void Forget(byte[] ephemeralKey, params SphinxInputs[] used)
+    {
+        CryptographicOperations.ZeroMemory(ephemeralKey);
+        foreach (var sphinx in used)
+        {
+            CryptographicOperations.ZeroMemory(sphinx.InitialSecret);
+        }
     }
 
     private bool TryDraw(NymTopology topology, in Bytes32 destinationGateway, TimeSpan averageDelay, out SphinxInputs sphinx)
