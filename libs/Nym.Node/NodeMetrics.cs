@@ -31,6 +31,8 @@ public enum DropReason
     LinkFailed,
     /// <summary>Still queued, and not yet due, when the node stopped.</summary>
     Shutdown,
+    /// <summary>Processing the packet failed with an unexpected exception (a bug, never peer input); the worker goes on.</summary>
+    InternalError,
 }
 
 /// <summary>
@@ -49,9 +51,13 @@ public sealed class NodeMetrics : IDisposable
     private long _connectionsRefused;
     private (string Name, Func<long> Read)[] _queues = [];
 
+    /// <summary>Set when this object made the meter; a factory's meter is shared (e.g. with the gateway's own) and the factory's to dispose.</summary>
+    private readonly bool _ownsMeter;
+
     /// <param name="meterFactory">the host's factory; null creates a free-standing meter (tests, benchmarks).</param>
     public NodeMetrics(string meterName, IMeterFactory? meterFactory = null)
     {
+        _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(meterName) ?? new Meter(meterName);
         _meter.CreateObservableCounter("nym.node.packets.received", () => Volatile.Read(ref _received), "{packet}",
             "Frames received on the mix port.");
@@ -94,7 +100,13 @@ public sealed class NodeMetrics : IDisposable
         }
     }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
 
     private IEnumerable<Measurement<long>> ObserveDropped()
     {

@@ -8,6 +8,9 @@ namespace Nym.Node.Tests;
 
 public sealed class DelayQueueTests : IDisposable
 {
+    /// <summary>What one regular packet counts against a byte bound: its pooled buffer.</summary>
+    private static readonly int RegularFootprint = Nym.Node.Mixnet.NodePacket.Rent(PacketSize.Regular, PacketMode.Mix, 0).Footprint;
+
     private readonly FakeTimeProvider _time = new();
     private readonly NodeMetrics _metrics = new("Nym.Node.Tests.Delay");
     private readonly List<(NymNodeRoutingAddress NextHop, byte Tag)> _released = [];
@@ -63,7 +66,7 @@ public sealed class DelayQueueTests : IDisposable
     [Fact]
     public void The_byte_bound_drops_and_counts()
     {
-        using var queue = Create(maxBytes: 2 * PacketSize.Regular.PacketLength());
+        using var queue = Create(maxBytes: 2 * RegularFootprint);
         var hop = TestPackets.Address(1);
 
         Assert.True(queue.TryAdd(hop, Packet(1), In(TimeSpan.FromSeconds(1))));

@@ -9,6 +9,9 @@ namespace Nym.Node.Tests;
 
 public sealed class MixLinksTests : IDisposable
 {
+    /// <summary>What one regular packet counts against a byte bound: its pooled buffer.</summary>
+    private static readonly int RegularFootprint = Nym.Node.Mixnet.NodePacket.Rent(PacketSize.Regular, PacketMode.Mix, 0).Footprint;
+
     private readonly NodeMetrics _metrics = new("Nym.Node.Tests.Links");
 
     public void Dispose() => _metrics.Dispose();
@@ -66,7 +69,7 @@ public sealed class MixLinksTests : IDisposable
     {
         var links = Create(new MixLinkOptions
         {
-            MaxQueuedBytes = 3 * PacketSize.Regular.PacketLength(), InitialReconnectBackoff = TimeSpan.FromHours(1), DrainTimeout = TimeSpan.FromMilliseconds(50),
+            MaxQueuedBytes = 3 * RegularFootprint, InitialReconnectBackoff = TimeSpan.FromHours(1), DrainTimeout = TimeSpan.FromMilliseconds(50),
         });
         var first = TestPackets.Address(TestPackets.FreePort());
         var second = TestPackets.Address(TestPackets.FreePort());
@@ -121,6 +124,37 @@ public sealed class MixLinksTests : IDisposable
 
         using var second = await accept;
         Assert.Equal(2, (await TestPackets.ReadFrameAsync(second.GetStream(), token))[0]);
+        await links.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_link_that_cannot_connect_gives_up_its_slot_and_its_packets()
+    {
+        // Anyone can name unreachable next hops: such links must not keep their slots (MaxLinks) for long.
+        var links = Create(new MixLinkOptions
+        {
+            InitialReconnectBackoff = TimeSpan.FromHours(1), UnreachableTimeout = TimeSpan.FromMilliseconds(200), IdleTimeout = TimeSpan.FromHours(1),
+            DrainTimeout = TimeSpan.FromMilliseconds(50),
+        });
+        var token = TestContext.Current.CancellationToken;
+
+        Assert.True(links.TrySend(TestPackets.Address(TestPackets.FreePort()), Packet(1)));
+        Assert.Equal(1, links.LinkCount);
+
+        for (int i = 0; links.LinkCount > 0; i++)
+        {
+            Assert.True(i < 200, "the unreachable link was never closed");
+            await Task.Delay(20, token);
+        }
+
+        for (int i = 0; _metrics.Dropped(DropReason.LinkFailed) == 0; i++)
+        {
+            Assert.True(i < 200, "the unreachable link's packet was not counted");
+            await Task.Delay(20, token);
+        }
+
+        Assert.Equal(1, _metrics.Dropped(DropReason.LinkFailed));
+        Assert.Equal(0, links.QueuedFrames);
         await links.DisposeAsync();
     }
 }

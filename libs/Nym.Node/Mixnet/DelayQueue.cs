@@ -55,10 +55,10 @@ public sealed class DelayQueue : IDisposable
     {
         lock (_lock)
         {
-            if (!_disposed && _bytes + packet.Length <= _maxBytes)
+            if (!_disposed && _bytes + packet.Footprint <= _maxBytes)
             {
                 _queue.Enqueue((nextHop, packet), dueTimestamp);
-                _bytes += packet.Length;
+                _bytes += packet.Footprint;
                 if (dueTimestamp < _armedFor)
                 {
                     Arm(dueTimestamp);
@@ -130,7 +130,7 @@ public sealed class DelayQueue : IDisposable
                 }
 
                 entry = _queue.Dequeue();
-                _bytes -= entry.Packet.Length;
+                _bytes -= entry.Packet.Footprint;
             }
 
             _release(entry.NextHop, entry.Packet);

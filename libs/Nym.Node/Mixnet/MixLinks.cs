@@ -24,6 +24,15 @@ public sealed record MixLinkOptions
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// A link that cannot connect, or whose peer stopped reading, and has written nothing for this long is closed
+    /// with what it holds: anyone can name unreachable next hops, and such links must not keep their slots.
+    /// </summary>
+    public TimeSpan UnreachableTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A write that makes no progress for this long counts as a failed connection (a peer that stopped reading).</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Anyone can build a packet for this node naming any next hop, so the number of links is capped (each holds a
     /// socket and a write loop) and so is what all their queues hold together.
     /// </summary>
@@ -76,7 +85,8 @@ public sealed partial class MixLinks : IAsyncDisposable
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _idleSweep = time.CreateTimer(_ => CloseIdleLinks(), null, options.IdleTimeout, options.IdleTimeout);
+        var sweep = options.IdleTimeout < options.UnreachableTimeout ? options.IdleTimeout : options.UnreachableTimeout;
+        _idleSweep = time.CreateTimer(_ => CloseIdleLinks(), null, sweep, sweep);
         metrics.ObserveQueue("links", () => QueuedFrames);
     }
 
@@ -110,9 +120,9 @@ public sealed partial class MixLinks : IAsyncDisposable
                 }
             }
 
-            if (Interlocked.Add(ref _queuedBytes, packet.Length) > _options.MaxQueuedBytes)
+            if (Interlocked.Add(ref _queuedBytes, packet.Footprint) > _options.MaxQueuedBytes)
             {
-                Interlocked.Add(ref _queuedBytes, -packet.Length);
+                Interlocked.Add(ref _queuedBytes, -packet.Footprint);
                 return Drop(packet, DropReason.QueueFull);
             }
 
@@ -121,10 +131,10 @@ public sealed partial class MixLinks : IAsyncDisposable
                 case EnqueueResult.Queued:
                     return true;
                 case EnqueueResult.Full:
-                    Interlocked.Add(ref _queuedBytes, -packet.Length);
+                    Interlocked.Add(ref _queuedBytes, -packet.Footprint);
                     return Drop(packet, DropReason.QueueFull);
                 default:
-                    Interlocked.Add(ref _queuedBytes, -packet.Length);
+                    Interlocked.Add(ref _queuedBytes, -packet.Footprint);
                     _links.TryRemove(new KeyValuePair<NymNodeRoutingAddress, Link>(nextHop, link));
                     break;
             }
@@ -174,9 +184,12 @@ public sealed partial class MixLinks : IAsyncDisposable
     {
         foreach (var (address, link) in _links)
         {
-            if (link.Queued == 0 && _time.GetElapsedTime(link.LastActivity) >= _options.IdleTimeout)
+            var quiet = _time.GetElapsedTime(link.LastActivity);
+            bool idle = link.Queued == 0 && quiet >= _options.IdleTimeout;
+            bool unreachable = link.IsFailing && quiet >= _options.UnreachableTimeout;
+            if (idle || unreachable)
             {
-                link.Complete();
+                link.Close(unreachable ? DropReason.LinkFailed : DropReason.Shutdown);
                 _links.TryRemove(new KeyValuePair<NymNodeRoutingAddress, Link>(address, link));
             }
         }
@@ -204,6 +217,7 @@ public sealed partial class MixLinks : IAsyncDisposable
     private partial void LogWriteFailed(SocketError error, int frames);
 
     /// <summary>One next hop: its queue, its socket and its write loop.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The write loop disposes its token source when it ends.")]
     private sealed class Link
     {
         // Room for at least two of the largest frames, so a batch of regular packets goes out in one send.
@@ -212,7 +226,10 @@ public sealed partial class MixLinks : IAsyncDisposable
         private readonly MixLinks _owner;
         private readonly NymNodeRoutingAddress _address;
         private readonly Channel<NodePacket> _queue;
+        private readonly CancellationTokenSource _closed = new();
         private volatile bool _completed;
+        private volatile bool _failing;
+        private DropReason _leftoverReason = DropReason.Shutdown;
 
         public Link(MixLinks owner, NymNodeRoutingAddress address)
         {
@@ -234,6 +251,9 @@ public sealed partial class MixLinks : IAsyncDisposable
 
         public long LastActivity { get; private set; }
 
+        /// <summary>The last connection attempt or write failed and nothing has been written since.</summary>
+        public bool IsFailing => _failing;
+
         public EnqueueResult TryEnqueue(NodePacket packet)
         {
             if (_queue.Writer.TryWrite(packet))
@@ -251,9 +271,25 @@ public sealed partial class MixLinks : IAsyncDisposable
             _queue.Writer.TryComplete();
         }
 
+        /// <summary>Closes the link now: what it still holds is dropped and counted under <paramref name="reason"/>.</summary>
+        public void Close(DropReason reason)
+        {
+            _leftoverReason = reason;
+            Complete();
+            try
+            {
+                _closed.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The write loop has already ended.
+            }
+        }
+
         private async Task RunAsync()
         {
-            var stopping = _owner._stopping.Token;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(_owner._stopping.Token, _closed.Token);
+            var stopping = linked.Token;
             var buffer = ArrayPool<byte>.Shared.Rent(WriteBufferLength);
             Socket? socket = null;
             int failures = 0;
@@ -266,6 +302,7 @@ public sealed partial class MixLinks : IAsyncDisposable
                         (socket, var error) = await ConnectAsync(stopping).ConfigureAwait(false);
                         if (socket is null)
                         {
+                            _failing = true;
                             var backoff = _owner.Backoff(++failures);
                             _owner.LogConnectFailed(error, backoff);
                             await Task.Delay(backoff, _owner._time, stopping).ConfigureAwait(false);
@@ -284,20 +321,25 @@ public sealed partial class MixLinks : IAsyncDisposable
                         frames++;
                     }
 
+                    using var sendDeadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                    sendDeadline.CancelAfter(_owner._options.SendTimeout);
                     try
                     {
                         for (int sent = 0; sent < length;)
                         {
-                            sent += await socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None, stopping).ConfigureAwait(false);
+                            sent += await socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None, sendDeadline.Token).ConfigureAwait(false);
                         }
 
                         _owner._metrics.CountForwarded(frames);
                         LastActivity = _owner._time.GetTimestamp();
+                        _failing = false;
                     }
-                    catch (SocketException e)
+                    catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !stopping.IsCancellationRequested))
                     {
+                        // A broken connection, or a peer that stopped reading: those frames are lost, the link reconnects.
+                        _failing = true;
                         _owner._metrics.CountDropped(DropReason.LinkFailed, frames);
-                        _owner.LogWriteFailed(e.SocketErrorCode, frames);
+                        _owner.LogWriteFailed((e as SocketException)?.SocketErrorCode ?? SocketError.TimedOut, frames);
                         socket.Dispose();
                         socket = null;
                     }
@@ -317,15 +359,16 @@ public sealed partial class MixLinks : IAsyncDisposable
                     dropped++;
                 }
 
-                _owner._metrics.CountDropped(DropReason.Shutdown, dropped);
+                _owner._metrics.CountDropped(_leftoverReason, dropped);
                 socket?.Dispose();
                 ArrayPool<byte>.Shared.Return(buffer);
+                _closed.Dispose();
             }
         }
 
         private void Release(NodePacket packet)
         {
-            Interlocked.Add(ref _owner._queuedBytes, -packet.Length);
+            Interlocked.Add(ref _owner._queuedBytes, -packet.Footprint);
             packet.Return();
         }
 

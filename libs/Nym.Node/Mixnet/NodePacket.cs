@@ -29,6 +29,9 @@ public readonly struct NodePacket
 
     public int Length => Size.PacketLength();
 
+    /// <summary>The memory the packet holds: its pooled buffer, rounded up by the pool (4096 for a 2413-byte packet). Byte bounds count this.</summary>
+    public int Footprint => _buffer.Length;
+
     public Span<byte> Span => _buffer.AsSpan(0, Length);
 
     public static NodePacket Rent(PacketSize size, PacketMode mode, long receivedTimestamp) =>

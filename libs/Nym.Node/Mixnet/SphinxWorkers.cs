@@ -109,7 +109,16 @@ public sealed class SphinxWorkers : IMixPacketSink, IAsyncDisposable
         {
             while (reader.TryRead(out var packet))
             {
-                Process(packet);
+                try
+                {
+                    Process(packet);
+                }
+                catch (Exception)
+                {
+                    // Only a bug gets here (processing never throws for peer input): one packet is lost, not the
+                    // process. Its pooled buffer is left to the garbage collector, as its state is unknown.
+                    _metrics.CountDropped(DropReason.InternalError);
+                }
             }
 
             // The queue ran dry: block this thread (it is ours, not the pool's) until more comes or the channel closes.
