@@ -143,7 +143,10 @@ public sealed partial class TopologyRegistration : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await DeregisterAsync(cancellationToken).ConfigureAwait(false);
+
+        // Bounded by the call's own deadline, not the host's token: by now the host may already have spent its
+        // shutdown time on connections, and a cancelled token would leave the node listed until its TTL runs out.
+        await DeregisterAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Errors are logged, never thrown: the service drops an expired registration anyway.</summary>
