@@ -38,6 +38,13 @@ internal sealed class NodeStore : IDisposable
                 Pooling = false,
             }.ToString());
             connection.Open();
+            using (var pragma = connection.CreateCommand())
+            {
+                // WAL with NORMAL sync: a registration costs no fsync of the whole journal, and stays durable across a crash of the process.
+                pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+                pragma.ExecuteNonQuery();
+            }
+
             Migrate(connection);
             return new NodeStore(connection);
         }
@@ -101,6 +108,25 @@ internal sealed class NodeStore : IDisposable
             }
 
             WriteRevision(revision);
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>Forgets nodes for good (long silent ones): rows and nothing else.</summary>
+    public void Delete(IReadOnlyCollection<Bytes32> identities)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var command = _connection.CreateCommand();
+            command.CommandText = "DELETE FROM nodes WHERE identity_key = $id";
+            var id = command.Parameters.Add("$id", SqliteType.Blob);
+            foreach (var identity in identities)
+            {
+                id.Value = identity.ToArray();
+                command.ExecuteNonQuery();
+            }
+
             transaction.Commit();
         }
     }

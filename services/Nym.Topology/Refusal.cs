@@ -17,6 +17,8 @@ internal enum RefusalReason
     Replay,
     /// <summary>The request was fine but could not be stored.</summary>
     StoreFailure,
+    /// <summary>A new identity, but the directory holds as many nodes as it may.</summary>
+    Full,
 }
 
 /// <summary>A refused request: the status the caller gets and a message that says what to fix, never a key or host.</summary>
@@ -31,6 +33,7 @@ internal sealed record Refusal(StatusCode Code, RefusalReason Reason, string Mes
         RefusalReason.InvalidField => "invalid_field",
         RefusalReason.Stale => "stale",
         RefusalReason.Replay => "replay",
+        RefusalReason.Full => "full",
         _ => "store_failure",
     };
 

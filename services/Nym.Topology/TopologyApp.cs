@@ -57,7 +57,7 @@ internal static class TopologyApp
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new TopologyState(
-            NodeStore.Open(options.DataDirectory), options.AnnounceTtl, time, sp.GetRequiredService<ILogger<TopologyState>>()));
+            NodeStore.Open(options.DataDirectory), options.AnnounceTtl, time, sp.GetRequiredService<ILogger<TopologyState>>(), options.MaxNodes));
         builder.Services.AddSingleton<TopologyMetrics>();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 16 * 1024);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", timeout: ServiceDefaultsExtensions.HealthCheckTimeout);

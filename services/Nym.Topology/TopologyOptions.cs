@@ -9,6 +9,9 @@ namespace Nym.Topology;
 /// </summary>
 internal sealed record TopologyOptions(IPAddress Bind, int HttpPort, int GrpcPort, string DataDirectory, TimeSpan AnnounceTtl)
 {
+    /// <summary>The most identities the directory keeps (<see cref="TopologyState.MaxNodes"/>; smaller in tests).</summary>
+    public int MaxNodes { get; init; } = TopologyState.MaxNodes;
+
     public const int DefaultHttpPort = 8080;
     public const int DefaultGrpcPort = 8081;
     public const string DefaultBind = "127.0.0.1";

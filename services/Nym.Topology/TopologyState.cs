@@ -17,18 +17,28 @@ internal sealed partial class TopologyState : IDisposable
     /// <summary>How far issued_at may be from the service's clock: the clock skew tolerated between node and service.</summary>
     public static readonly TimeSpan FreshnessWindow = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Registration is open to anyone with a key, so the directory is bounded: at most this many identities, and a
+    /// node silent for <see cref="InactiveRetention"/> is forgotten (its old requests are stale by then anyway).
+    /// </summary>
+    public const int MaxNodes = 10_000;
+
+    public static readonly TimeSpan InactiveRetention = TimeSpan.FromDays(1);
+
     private readonly Lock _gate = new();
     private readonly NodeStore _store;
     private readonly TimeProvider _time;
     private readonly long _ttlMs;
     private readonly ILogger<TopologyState> _logger;
     private readonly Dictionary<Bytes32, Entry> _nodes = [];
+    private readonly int _maxNodes;
     private readonly ITimer _expiryTimer;
     private TopologySnapshot _current;
     private bool _disposed;
 
-    public TopologyState(NodeStore store, TimeSpan announceTtl, TimeProvider time, ILogger<TopologyState> logger)
+    public TopologyState(NodeStore store, TimeSpan announceTtl, TimeProvider time, ILogger<TopologyState> logger, int maxNodes = MaxNodes)
     {
+        _maxNodes = maxNodes;
         _store = store;
         _time = time;
         _ttlMs = (long)announceTtl.TotalMilliseconds;
@@ -83,6 +93,12 @@ internal sealed partial class TopologyState : IDisposable
             if (CheckFreshness(identity, descriptor.IssuedAtUnixMs, now) is { } refusal)
             {
                 return refusal;
+            }
+
+            if (!_nodes.ContainsKey(identity) && _nodes.Count >= _maxNodes && Prune(now) == 0)
+            {
+                return new Refusal(StatusCode.ResourceExhausted, RefusalReason.Full,
+                    $"the topology holds its maximum of {_maxNodes} nodes; try again when silent nodes have been forgotten");
             }
 
             var served = descriptor.Clone();
@@ -175,6 +191,35 @@ internal sealed partial class TopologyState : IDisposable
         return null;
     }
 
+    /// <summary>Forgets the nodes silent for longer than <see cref="InactiveRetention"/>; returns how many.</summary>
+    private int Prune(DateTimeOffset now)
+    {
+        long cutoff = now.ToUnixTimeMilliseconds() - (long)InactiveRetention.TotalMilliseconds;
+        var silent = _nodes.Where(n => n.Value.Stored.AnnouncedAtMs < cutoff).Select(n => n.Key).ToArray();
+        if (silent.Length == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            _store.Delete(silent);
+        }
+        catch (SqliteException e)
+        {
+            LogStoreFailure(e.SqliteErrorCode, e.Message);
+            return 0;
+        }
+
+        foreach (var identity in silent)
+        {
+            _nodes.Remove(identity);
+        }
+
+        // Forgotten nodes were inactive, so the active topology is unchanged; /v1/mixnodes loses them at the next change.
+        return silent.Length;
+    }
+
     private void OnExpiryDue()
     {
         lock (_gate)
@@ -186,6 +231,7 @@ internal sealed partial class TopologyState : IDisposable
             }
 
             var now = _time.GetUtcNow();
+            Prune(now);
             var next = BuildSnapshot(_current.Revision + 1, now);
             if (!next.SameNodes(_current))
             {

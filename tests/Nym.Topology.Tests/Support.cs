@@ -60,10 +60,11 @@ internal sealed class ServiceHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ServiceHost> StartAsync(string dataDirectory, FakeTimeProvider? time = null, TimeSpan? ttl = null)
+    public static async Task<ServiceHost> StartAsync(string dataDirectory, FakeTimeProvider? time = null, TimeSpan? ttl = null, int? maxNodes = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var app = TopologyApp.Build(new TopologyOptions(IPAddress.Loopback, 0, 0, dataDirectory, ttl ?? DefaultTtl), time);
+        var options = new TopologyOptions(IPAddress.Loopback, 0, 0, dataDirectory, ttl ?? DefaultTtl) { MaxNodes = maxNodes ?? TopologyState.MaxNodes };
+        var app = TopologyApp.Build(options, time);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new ServiceHost(app, time);
     }
