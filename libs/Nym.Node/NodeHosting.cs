@@ -33,6 +33,7 @@ public static class NodeHosting
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new ReplayFilterOptions());
         services.TryAddSingleton(MixLinkOptions.From(config.Forwarding));
+        services.TryAddSingleton(new MixListenerOptions());
         services.AddSingleton(sp => new NodeMetrics(meterName, sp.GetService<IMeterFactory>()));
         services.AddSingleton<ReplayFilter>();
         services.AddSingleton<MixLinks>();

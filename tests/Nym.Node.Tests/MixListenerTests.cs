@@ -79,6 +79,31 @@ public sealed class MixListenerTests
     }
 
     [Fact]
+    public async Task Connections_beyond_the_cap_are_closed_at_once_and_a_silent_one_after_the_idle_timeout()
+    {
+        await using var host = await ListenerHost.StartAsync(new Nym.Node.Mixnet.MixListenerOptions { MaxConnections = 1, IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        using var first = await host.ConnectAsync();
+        await Task.Delay(50, TestContext.Current.CancellationToken);
+
+        using (var second = await host.ConnectAsync())
+        {
+            Assert.Equal(0, await ReadUntilClosedAsync(second));
+        }
+
+        Assert.Equal(1, host.Metrics.ConnectionsRefused);
+
+        // The first sends nothing: it is closed after the idle timeout, which frees its place.
+        Assert.Equal(0, await ReadUntilClosedAsync(first));
+        using var third = await host.ConnectAsync();
+        await third.GetStream().WriteAsync(TestPackets.Frame(TestPackets.Random(PacketSize.Regular)), TestContext.Current.CancellationToken);
+        for (int i = 0; host.Sink.Count == 0; i++)
+        {
+            Assert.True(i < 200, "the third connection's frame never arrived");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task A_peer_that_leaves_mid_frame_disturbs_nothing()
     {
         await using var host = await ListenerHost.StartAsync();

@@ -104,13 +104,14 @@ internal sealed class ListenerHost : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public static async Task<ListenerHost> StartAsync()
+    public static async Task<ListenerHost> StartAsync(MixListenerOptions? options = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         var metrics = new NodeMetrics("Nym.Node.Tests");
         var sink = new CollectingSink();
-        builder.Services.AddSingleton(metrics).AddSingleton<IMixPacketSink>(sink).AddSingleton(TimeProvider.System).AddSingleton<MixConnectionHandler>();
+        builder.Services.AddSingleton(metrics).AddSingleton<IMixPacketSink>(sink).AddSingleton(TimeProvider.System)
+            .AddSingleton(options ?? new MixListenerOptions()).AddSingleton<MixConnectionHandler>();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseConnectionHandler<MixConnectionHandler>()));
         var app = builder.Build();
         await app.StartAsync();

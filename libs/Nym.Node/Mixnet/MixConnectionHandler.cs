@@ -7,6 +7,17 @@ using Nym.Protocol.Framing;
 namespace Nym.Node.Mixnet;
 
 /// <summary>
+/// Bounds of the mix port. Anyone can connect, so connections are capped, and one that sends nothing for longer
+/// than a sender's idle link lives (10 minutes) is closed: an idle or half-sent connection cannot pin a socket forever.
+/// </summary>
+public sealed record MixListenerOptions
+{
+    public int MaxConnections { get; init; } = 4096;
+
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>
 /// The mix port (nym-mixnet.md §6): a Kestrel connection handler that reads frames back to back from the
 /// connection's pipe with <see cref="MixFrameCodec"/> and hands each packet to the <see cref="IMixPacketSink"/>.
 /// An invalid frame (unknown size id or mode, or the refused Vpn mode) closes that one connection, with one log line
@@ -15,21 +26,48 @@ namespace Nym.Node.Mixnet;
 /// (&lt; 33,135 bytes) waits here, and the transport stops reading at its pause threshold (Kestrel's
 /// <c>MaxReadBufferSize</c>, 1 MiB) while the sink makes the connection wait.
 /// </summary>
-public sealed partial class MixConnectionHandler(IMixPacketSink sink, NodeMetrics metrics, TimeProvider time, ILogger<MixConnectionHandler> logger)
+public sealed partial class MixConnectionHandler(
+    IMixPacketSink sink, NodeMetrics metrics, TimeProvider time, ILogger<MixConnectionHandler> logger, MixListenerOptions? options = null)
     : ConnectionHandler
 {
+    private readonly MixListenerOptions _options = options ?? new MixListenerOptions();
+    private int _open;
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        if (Interlocked.Increment(ref _open) > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _open);
+            metrics.CountConnectionRefused();
+            await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await ReadFramesAsync(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
+    }
+
+    private async Task ReadFramesAsync(ConnectionContext connection)
+    {
         var input = connection.Transport.Input;
         // Only the node's graceful shutdown stops the loop early. Not ConnectionClosed: it may fire as soon as the
         // peer's FIN arrives, before the frames sent ahead of it are read; a peer's close shows as a completed read.
         var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(closing);
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(closing).ConfigureAwait(false);
+                // Restarted before every read: only a connection that sends nothing for the whole timeout ends.
+                idle.CancelAfter(_options.IdleTimeout);
+                var result = await input.ReadAsync(idle.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 DropReason? refused = null;
                 var error = MixFrameError.None;
@@ -68,9 +106,9 @@ public sealed partial class MixConnectionHandler(IMixPacketSink sink, NodeMetric
                 }
             }
         }
-        catch (OperationCanceledException) when (closing.IsCancellationRequested)
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
         {
-            // The node is stopping.
+            // The node is stopping, or the peer went quiet for the whole idle timeout.
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
         {
