@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -73,7 +74,22 @@ public static class NodeHosting
             sp.GetRequiredService<TopologyRegistrationOptions>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<TopologyRegistration>>()));
         services.AddHostedService(sp => sp.GetRequiredService<TopologyRegistration>());
+
+        // Degraded (still HTTP 200) while the directory does not list the node: it works, but nobody routes to it.
+        services.AddHealthChecks().AddCheck<RegistrationHealthCheck>(
+            "registration", HealthStatus.Degraded, timeout: ServiceDefaultsTimeout);
         return services;
+    }
+
+    /// <summary>The health check timeout of DESIGN.md's conventions (ServiceDefaults uses the same).</summary>
+    private static readonly TimeSpan ServiceDefaultsTimeout = TimeSpan.FromSeconds(5);
+
+    private sealed class RegistrationHealthCheck(TopologyRegistration registration) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(registration.State == RegistrationState.Registered
+                ? HealthCheckResult.Healthy("listed by the Topology service")
+                : new HealthCheckResult(context.Registration.FailureStatus, $"not listed by the Topology service ({registration.State})"));
     }
 
     /// <summary>Opens the mix port (<see cref="NodeConfig.Bind"/>:<see cref="NodeConfig.MixPort"/>) with the frame listener.</summary>
