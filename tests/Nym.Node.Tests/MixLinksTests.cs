@@ -157,4 +157,29 @@ public sealed class MixLinksTests : IDisposable
         Assert.Equal(0, links.QueuedFrames);
         await links.DisposeAsync();
     }
+
+    [Fact]
+    public async Task After_the_peer_closes_the_next_packet_goes_on_a_new_connection_instead_of_into_the_dead_one()
+    {
+        int port = TestPackets.FreePort();
+        var hop = TestPackets.Address(port);
+        var links = Create(new MixLinkOptions { InitialReconnectBackoff = TimeSpan.FromMilliseconds(20), DrainTimeout = TimeSpan.FromMilliseconds(50) });
+        var token = TestContext.Current.CancellationToken;
+        using var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+
+        Assert.True(links.TrySend(hop, Packet(1)));
+        using (var first = await listener.AcceptTcpClientAsync(token))
+        {
+            Assert.Equal(1, (await TestPackets.ReadFrameAsync(first.GetStream(), token))[0]);
+        }
+
+        // The peer has closed (a restart); once its close has arrived, one packet, sent once, must not be lost.
+        await Task.Delay(200, token);
+        Assert.True(links.TrySend(hop, Packet(2)));
+        using var second = await listener.AcceptTcpClientAsync(token).AsTask().WaitAsync(TimeSpan.FromSeconds(5), token);
+        Assert.Equal(2, (await TestPackets.ReadFrameAsync(second.GetStream(), token))[0]);
+        Assert.Equal(0, _metrics.Dropped(DropReason.LinkFailed));
+        await links.DisposeAsync();
+    }
 }

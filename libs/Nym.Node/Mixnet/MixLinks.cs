@@ -292,11 +292,20 @@ public sealed partial class MixLinks : IAsyncDisposable
             var stopping = linked.Token;
             var buffer = ArrayPool<byte>.Shared.Rent(WriteBufferLength);
             Socket? socket = null;
+            Task peerClosed = Task.CompletedTask;
             int failures = 0;
             try
             {
                 while (await _queue.Reader.WaitToReadAsync(stopping).ConfigureAwait(false))
                 {
+                    // A peer that closed (e.g. restarted) would take the next frames into a dead connection: the
+                    // kernel accepts them and only a later write fails. Its close is seen here, before writing.
+                    if (socket is not null && peerClosed.IsCompleted)
+                    {
+                        socket.Dispose();
+                        socket = null;
+                    }
+
                     if (socket is null)
                     {
                         (socket, var error) = await ConnectAsync(stopping).ConfigureAwait(false);
@@ -310,6 +319,7 @@ public sealed partial class MixLinks : IAsyncDisposable
                         }
 
                         failures = 0;
+                        peerClosed = WatchForCloseAsync(socket);
                     }
 
                     int length = 0, frames = 0;
@@ -370,6 +380,23 @@ public sealed partial class MixLinks : IAsyncDisposable
         {
             Interlocked.Add(ref _owner._queuedBytes, -packet.Footprint);
             packet.Return();
+        }
+
+        /// <summary>Completes when the peer closes the connection (a peer never sends on a mix link) or it fails.</summary>
+        private static async Task WatchForCloseAsync(Socket socket)
+        {
+            var probe = new byte[1];
+            try
+            {
+                while (await socket.ReceiveAsync(probe, SocketFlags.None).ConfigureAwait(false) > 0)
+                {
+                    // Bytes from a next hop mean nothing; keep watching for the close.
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Closed or reset: done.
+            }
         }
 
         private async Task<(Socket? Socket, string Error)> ConnectAsync(CancellationToken stopping)
