@@ -86,7 +86,7 @@ public static class GatewayApp
             var closeRequested = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(app.Lifetime.ApplicationStopping, closeRequested);
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            await context.RequestServices.GetRequiredService<ClientConnectionHandler>().RunAsync(socket, stopping.Token);
+            await context.RequestServices.GetRequiredService<ClientConnectionHandler>().RunAsync(socket, stopping.Token, context.RequestAborted);
         }));
         app.MapDefaultEndpoints();
         return app;

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Nym.Gateway.Tests.Support;
 using Xunit;
 
@@ -56,7 +57,8 @@ public sealed class OfflineDeliveryTests(Network network)
         await network.RestartGatewayAsync();
 
         Assert.Equal(2, (await network.Store.ReadOldestAsync(bob.Identity.PublicKey, 10, Token)).Count);
-        Assert.IsType<Closed>(await aliceConnection.ClosedAsync());
+        // Connected clients were told, with a close frame, that the gateway was going away.
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, (await aliceConnection.ClosedAsync()).Status);
         await aliceConnection.DisposeAsync();
         var (connection, response, pushed) = await bob.AuthenticateAsync();
         await using var b = connection;
@@ -72,6 +74,38 @@ public sealed class OfflineDeliveryTests(Network network)
         var fragments = await alice.SendAsync(aliceAgain, bob.Address, after);
         Assert.Equal(after, Assert.Single(await bob.ReceiveAsync(connection, messages: 1)));
         Assert.Empty(await alice.ReceiveAsync(aliceAgain, messages: 0, acks: fragments));
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_while_its_inbox_is_written_keeps_the_rest_of_it()
+    {
+        await NoClientConnectedAsync();
+        var bob = new TestClient(network);
+        var (registration, _) = await bob.RegisterAsync();
+        await registration.DisposeAsync();
+        await NoClientConnectedAsync();
+        const int Stored = 1000;
+        var payload = new byte[1643];
+        for (int i = 0; i < Stored; i++)
+        {
+            Assert.True(await network.Store.TryStoreMessageAsync(bob.Identity.PublicKey, payload, 100_000, Token));
+        }
+
+        // Bob authenticates but does not read, so the gateway's writing of the inbox stalls part way; then he is gone.
+        var stalled = await GatewayConnection.OpenStalledAsync(network.ClientsUri);
+        await stalled.SendTextAsync(bob.NewAuthenticateRequest().ToJson());
+        await Eventually.TrueAsync(async () => (await network.Store.ReadOldestAsync(bob.Identity.PublicKey, Stored, Token)).Count < Stored,
+            "the gateway to start writing the inbox");
+        stalled.Abort();
+        await stalled.DisposeAsync();
+
+        // The gateway stops writing into the dead connection and forgets it; the rest waits for the next one.
+        await NoClientConnectedAsync();
+        var (again, response, pushed) = await bob.AuthenticateAsync();
+        await using var a = again;
+        Assert.True(response.Status);
+        Assert.NotEmpty(pushed);
+        Assert.Empty(await network.Store.ReadOldestAsync(bob.Identity.PublicKey, Stored, Token));
     }
 
     /// <summary>Earlier tests' connections are gone, so that the connected count speaks of this test's clients only.</summary>

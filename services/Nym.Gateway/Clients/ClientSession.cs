@@ -39,7 +39,14 @@ public sealed class ClientSession(Bytes32 client, GatewaySharedKeys keys, WebSoc
     public void Replace()
     {
         _live = false;
-        _replaced.Cancel();
+        try
+        {
+            _replaced.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // This connection ended while the newer one was attaching: nothing is left to stop.
+        }
     }
 
     /// <summary>Encrypts a payload as a D1 binary frame (MAC ‖ IV ‖ ct) and sends it.</summary>
@@ -50,9 +57,13 @@ public sealed class ClientSession(Bytes32 client, GatewaySharedKeys keys, WebSoc
         await socket.SendAsync(frame, WebSocketMessageType.Binary, true, cancellationToken);
     }
 
-    /// <summary>Writes queued items until the connection ends; returns the payloads it could not write.</summary>
+    /// <summary>
+    /// Writes queued items until the queue is completed or <paramref name="cancellationToken"/> fires; returns the
+    /// payloads it did not write, the one it was writing included (a duplicate is better than a loss).
+    /// </summary>
     public async Task<IReadOnlyList<byte[]>> RunWriterAsync(CancellationToken cancellationToken)
     {
+        var unsent = new List<byte[]>();
         try
         {
             await foreach (var (isText, data) in _outgoing.Reader.ReadAllAsync(cancellationToken))
@@ -60,20 +71,20 @@ public sealed class ClientSession(Bytes32 client, GatewaySharedKeys keys, WebSoc
                 if (isText)
                 {
                     await socket.SendAsync(data, WebSocketMessageType.Text, true, cancellationToken);
+                    continue;
                 }
-                else
-                {
-                    await SendPayloadAsync(data, cancellationToken);
-                }
+
+                unsent.Add(data);
+                await SendPayloadAsync(data, cancellationToken);
+                unsent.Clear();
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
-            // The connection ended; what is still queued is handed back to be kept.
+            // The connection ended or is ending; what is still queued is handed back to be kept.
         }
 
         _outgoing.Writer.TryComplete();
-        var unsent = new List<byte[]>();
         while (_outgoing.Reader.TryRead(out var item))
         {
             if (!item.IsText)

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
@@ -48,6 +49,37 @@ internal sealed class GatewayConnection : IAsyncDisposable
         connection._reader = connection.ReadAsync();
         return connection;
     }
+
+    /// <summary>
+    /// A connection that does not read until <see cref="StartReading"/>, over a socket with a small fixed receive
+    /// buffer (set before connecting, so the kernel does not grow it): what the gateway writes soon waits on us.
+    /// </summary>
+    public static async Task<GatewayConnection> OpenStalledAsync(Uri uri)
+    {
+        var connection = new GatewayConnection();
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        await connection._socket.ConnectAsync(uri, invoker, TestContext.Current.CancellationToken);
+        return connection;
+    }
+
+    public void StartReading() => _reader = ReadAsync();
 
     public Task SendTextAsync(string text) =>
         _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
@@ -133,6 +165,9 @@ internal sealed class GatewayConnection : IAsyncDisposable
 
         await _reader;
     }
+
+    /// <summary>Drops the connection without a close handshake, as a client that crashes or loses its network.</summary>
+    public void Abort() => _socket.Abort();
 
     public async ValueTask DisposeAsync()
     {
