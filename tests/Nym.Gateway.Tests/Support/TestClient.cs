@@ -8,6 +8,8 @@ using Nym.Protocol.Framing;
 using Nym.Protocol.Gateway;
 using Nym.Protocol.Keys;
 using Nym.Protocol.Packets;
+using Nym.Protocol.Topology;
+using Nym.Sphinx;
 using Xunit;
 
 namespace Nym.Gateway.Tests.Support;
@@ -227,15 +229,25 @@ internal sealed class GatewayConnection : IAsyncDisposable
 /// </summary>
 internal sealed class TestClient
 {
-    private readonly Network _network;
+    private readonly Uri _clientsUri;
+    private readonly Bytes32 _gateway;
+    private readonly NymTopology? _topology;
     private readonly PacketPreparer _preparer;
 
+    /// <summary>A client of the test network's gateway.</summary>
     public TestClient(Network network)
+        : this(network.ClientsUri, network.GatewayKeys.Identity.PublicKey, network.NymTopology)
     {
-        _network = network;
+    }
+
+    /// <summary>A client of the gateway at <paramref name="clientsUri"/>; it can send only with a <paramref name="topology"/>.</summary>
+    public TestClient(Uri clientsUri, Bytes32 gateway, NymTopology? topology)
+    {
+        _clientsUri = clientsUri;
+        _gateway = gateway;
+        _topology = topology;
         _preparer = new PacketPreparer(
-            Identity.PublicKey, Encryption.PublicKey, _network.GatewayKeys.Identity.PublicKey, AckKey,
-            new PacketDelays(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1)));
+            Identity.PublicKey, Encryption.PublicKey, gateway, AckKey, new PacketDelays(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1)));
     }
 
     public IdentityKeyPair Identity { get; } = IdentityKeyPair.Generate();
@@ -244,7 +256,7 @@ internal sealed class TestClient
 
     public AckKey AckKey { get; } = AckKey.Generate();
 
-    public Recipient Address => new(Identity.PublicKey, Encryption.PublicKey, _network.GatewayKeys.Identity.PublicKey);
+    public Recipient Address => new(Identity.PublicKey, Encryption.PublicKey, _gateway);
 
     /// <summary>Known once registered.</summary>
     public GatewaySharedKeys? SharedKeys { get; private set; }
@@ -252,13 +264,13 @@ internal sealed class TestClient
     /// <summary>Reassembles what this client receives, over all its connections.</summary>
     public MessageReassembler Reassembler { get; } = new();
 
-    public Task<GatewayConnection> ConnectAsync() => GatewayConnection.OpenAsync(_network.ClientsUri);
+    public Task<GatewayConnection> ConnectAsync() => GatewayConnection.OpenAsync(_clientsUri);
 
     /// <summary>Registers on a new connection (§5.2 with D1) and returns it, with the frames pushed before <c>register</c>.</summary>
     public async Task<(GatewayConnection Connection, List<byte[]> Pushed)> RegisterAsync()
     {
         var connection = await ConnectAsync();
-        var handshake = new ClientHandshake(Identity.PublicKey.AsReadOnlySpan(), _network.GatewayKeys.Identity.PublicKey.AsReadOnlySpan());
+        var handshake = new ClientHandshake(Identity.PublicKey.AsReadOnlySpan(), _gateway.AsReadOnlySpan());
         await connection.SendTextAsync(new HandshakePayloadMessage(handshake.CreateInitMessage()).ToJson());
 
         var (response, _) = await connection.NextTextAsync<HandshakePayloadMessage>();
@@ -293,7 +305,7 @@ internal sealed class TestClient
         var ids = new List<FragmentIdentifier>();
         foreach (var fragment in MessageSplitter.Split(message).Fragments)
         {
-            Assert.True(_preparer.TryPrepareFragment(_network.NymTopology, fragment, recipient, PacketSize.Regular, out var packet));
+            Assert.True(_preparer.TryPrepareFragment(_topology ?? throw new InvalidOperationException("no topology to send with"), fragment, recipient, PacketSize.Regular, out var packet));
             await connection.SendBinaryAsync(Frame(packet!.ToMixPacket().ToBytes()));
             ids.Add(fragment.Identifier);
         }
