@@ -211,7 +211,7 @@ public sealed partial class ClientConnectionHandler(
     {
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.ReplacedToken);
         using var cutOff = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var writer = session.RunWriterAsync(ending.Token);
+        var writer = session.RunWriterAsync(token => delivery.GoLiveAsync(session, token), ending.Token);
         var closer = CloseWhenEndingAsync(socket, session, writer, cutOff, stopping, ending.Token);
         Refusal? refusal = null;
         try

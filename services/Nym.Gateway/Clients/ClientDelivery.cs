@@ -32,10 +32,17 @@ public sealed class ClientDelivery(GatewayStore store, GatewayMetrics metrics, i
         await stripe.WaitAsync(cancellationToken);
         try
         {
-            if (_sessions.TryGetValue(client, out var session) && session.IsLive && session.TryQueuePayload(payload))
+            if (_sessions.TryGetValue(client, out var session) && session.IsLive)
             {
-                metrics.Pushed();
-                return;
+                if (session.TryQueuePayload(payload))
+                {
+                    metrics.Pushed();
+                    return;
+                }
+
+                // The client reads slower than its payloads arrive: this one and the next wait in the inbox until its
+                // writer has caught up. (A connection that is ending refuses too; its writer is gone, so nothing waits.)
+                session.FallBehind();
             }
 
             await StoreLockedAsync(client, payload, cancellationToken);

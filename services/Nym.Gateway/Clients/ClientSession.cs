@@ -11,14 +11,27 @@ namespace Nym.Gateway.Clients;
 /// </summary>
 public sealed class ClientSession(Bytes32 client, GatewaySharedKeys keys, WebSocket socket) : IDisposable
 {
-    /// <summary>Payloads waiting for the socket; when full, new ones go to the inbox instead (nothing is dropped).</summary>
+    /// <summary>
+    /// Payloads waiting for the socket. When it is full the client has fallen behind: new payloads go to the inbox,
+    /// and the writer catches up from there once it has written the queue (nothing is dropped, order holds).
+    /// </summary>
     private const int QueueCapacity = 1024;
 
-    private readonly Channel<(bool IsText, byte[] Data)> _outgoing =
-        Channel.CreateBounded<(bool, byte[])>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true });
+    private readonly Channel<Outgoing> _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true });
 
     private readonly CancellationTokenSource _replaced = new();
     private volatile bool _live;
+    private volatile bool _behind;
+
+    private enum OutgoingKind
+    {
+        Payload,
+        Text,
+        /// <summary>Wakes the writer to see that the client has fallen behind.</summary>
+        Wake,
+    }
+
+    private readonly record struct Outgoing(OutgoingKind Kind, byte[] Data);
 
     public Bytes32 Client { get; } = client;
 
@@ -32,9 +45,21 @@ public sealed class ClientSession(Bytes32 client, GatewaySharedKeys keys, WebSoc
 
     public void GoLive() => _live = true;
 
-    public bool TryQueuePayload(ReadOnlyMemory<byte> payload) => _outgoing.Writer.TryWrite((false, payload.ToArray()));
+    public bool TryQueuePayload(ReadOnlyMemory<byte> payload) => _outgoing.Writer.TryWrite(new Outgoing(OutgoingKind.Payload, payload.ToArray()));
 
-    public bool TryQueueText(string text) => _outgoing.Writer.TryWrite((true, System.Text.Encoding.UTF8.GetBytes(text)));
+    public bool TryQueueText(string text) => _outgoing.Writer.TryWrite(new Outgoing(OutgoingKind.Text, System.Text.Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>
+    /// The queue was full: payloads go to the inbox from now on (the caller holds the client's stripe lock) until the
+    /// writer has caught up. The wake-up matters when the writer emptied the queue meanwhile and went to sleep; if the
+    /// queue is still full, the writer finds <see cref="_behind"/> once it has written it.
+    /// </summary>
+    public void FallBehind()
+    {
+        _live = false;
+        _behind = true;
+        _outgoing.Writer.TryWrite(new Outgoing(OutgoingKind.Wake, []));
+    }
 
     public void Replace()
     {
@@ -58,25 +83,41 @@ public sealed class ClientSession(Bytes32 client, GatewaySharedKeys keys, WebSoc
     }
 
     /// <summary>
-    /// Writes queued items until the queue is completed or <paramref name="cancellationToken"/> fires; returns the
-    /// payloads it did not write, the one it was writing included (a duplicate is better than a loss).
+    /// Writes queued items until the queue is completed or <paramref name="cancellationToken"/> fires; once the queue is
+    /// written after the client fell behind, <paramref name="catchUp"/> writes the inbox and makes the session live
+    /// again. Returns the payloads it did not write, the one it was writing included (a duplicate is better than a loss).
     /// </summary>
-    public async Task<IReadOnlyList<byte[]>> RunWriterAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<byte[]>> RunWriterAsync(Func<CancellationToken, Task> catchUp, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(catchUp);
         var unsent = new List<byte[]>();
+        var reader = _outgoing.Reader;
         try
         {
-            await foreach (var (isText, data) in _outgoing.Reader.ReadAllAsync(cancellationToken))
+            while (true)
             {
-                if (isText)
+                if (reader.TryRead(out var item))
                 {
-                    await socket.SendAsync(data, WebSocketMessageType.Text, true, cancellationToken);
-                    continue;
+                    if (item.Kind == OutgoingKind.Text)
+                    {
+                        await socket.SendAsync(item.Data, WebSocketMessageType.Text, true, cancellationToken);
+                    }
+                    else if (item.Kind == OutgoingKind.Payload)
+                    {
+                        unsent.Add(item.Data);
+                        await SendPayloadAsync(item.Data, cancellationToken);
+                        unsent.Clear();
+                    }
                 }
-
-                unsent.Add(data);
-                await SendPayloadAsync(data, cancellationToken);
-                unsent.Clear();
+                else if (_behind)
+                {
+                    _behind = false;
+                    await catchUp(cancellationToken);
+                }
+                else if (!await reader.WaitToReadAsync(cancellationToken))
+                {
+                    break;
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
@@ -85,9 +126,9 @@ public sealed class ClientSession(Bytes32 client, GatewaySharedKeys keys, WebSoc
         }
 
         _outgoing.Writer.TryComplete();
-        while (_outgoing.Reader.TryRead(out var item))
+        while (reader.TryRead(out var item))
         {
-            if (!item.IsText)
+            if (item.Kind == OutgoingKind.Payload)
             {
                 unsent.Add(item.Data);
             }
