@@ -29,6 +29,7 @@ public sealed class Network : IAsyncLifetime
     };
 
     private readonly TempDirectory _home = new("nym-gateway-tests-home-");
+    private readonly CapturedLogs _gatewayLogs = new();
     private readonly List<WebApplication> _mixNodes = [];
     private TopologyProcess? _topology;
 
@@ -49,6 +50,9 @@ public sealed class Network : IAsyncLifetime
     public GatewayStore Store => Gateway.Services.GetRequiredService<GatewayStore>();
 
     public ClientDelivery Delivery => Gateway.Services.GetRequiredService<ClientDelivery>();
+
+    /// <summary>Every line the gateway has logged (at every level), over restarts.</summary>
+    public IReadOnlyCollection<string> GatewayLogs => _gatewayLogs.Lines;
 
     public async ValueTask InitializeAsync()
     {
@@ -154,7 +158,13 @@ public sealed class Network : IAsyncLifetime
     {
         var paths = GatewayPaths;
         Directory.CreateDirectory(paths.DataDirectory);
-        Gateway = GatewayApp.Build(GatewayConfig, GatewayKeys, paths, Quiet);
+        Gateway = GatewayApp.Build(GatewayConfig, GatewayKeys, paths, services =>
+        {
+            Quiet(services);
+            services.AddSingleton<ILoggerProvider>(_gatewayLogs);
+            // Every level reaches the capture, whatever the configuration says for the other providers.
+            services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(typeof(CapturedLogs).FullName, null, LogLevel.Trace, null)));
+        });
         await Gateway.StartAsync(TestContext.Current.CancellationToken);
     }
 
