@@ -81,7 +81,9 @@ public sealed partial class ClientConnectionHandler(
             {
                 accepted = await AcceptAsync(socket, handshake.Token);
             }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested && !aborted.IsCancellationRequested)
+            // Not "&& !aborted": cancelling the receive at the deadline aborts the socket, which can fire RequestAborted
+            // before this filter runs.
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
             {
                 accepted = Refused("handshake_timeout", "the client did not register or authenticate in time");
             }
