@@ -40,6 +40,22 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_damaged_database_is_named_in_one_line()
+    {
+        var init = await RunAsync("init", "--id", "g2", "--clients-port", $"{Ports.Free()}", "--mix-port", $"{Ports.Free()}", "--http-port", $"{Ports.Free()}");
+        Assert.Equal(0, init.ExitCode);
+        var database = Path.Combine(_home.Path, "gateways", "g2", "data", GatewayApp.DatabaseFile);
+        await File.WriteAllTextAsync(database, "this is not an SQLite database, it is a long enough text file to be read as one", Token);
+
+        var (exitCode, _, error) = await RunAsync("run", "--id", "g2");
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(database, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Init_then_run_serves_health_and_clients_and_sigterm_exits_zero()
     {
         Assert.SkipWhen(OperatingSystem.IsWindows(), "SIGTERM is a POSIX signal");
