@@ -56,9 +56,10 @@ public sealed class DeliveryTests(Network network)
         await stalled.SendTextAsync(bob.NewAuthenticateRequest().ToJson());
         await Eventually.TrueAsync(() => network.Delivery.ConnectedClients == 1, "bob to be connected");
 
-        // More than the gateway queues for a connection and the sockets hold, while bob does not read. They are handed
-        // to delivery directly, as the gateway's delivery loop hands final-hop payloads: the mixnet would take long.
-        const int Count = 3000;
+        // More than the gateway queues for a connection (1024) and the sockets can hold (bob's receive buffer is
+        // small; the gateway's send buffer grows to tcp_wmem's maximum, 4 MiB by default), while bob does not read. They are handed to delivery directly, as the
+        // gateway's delivery loop hands final-hop payloads: through the mixnet they would take long.
+        const int Count = 6000;
         for (int i = 0; i < Count; i++)
         {
             await network.Delivery.DeliverAsync(bob.Identity.PublicKey, Numbered(i), TestContext.Current.CancellationToken);
