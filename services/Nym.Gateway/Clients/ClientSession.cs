@@ -40,7 +40,7 @@ public sealed class ClientSession(Bytes32 client, GatewaySharedKeys keys, WebSoc
     /// <summary>Cancelled when a newer connection of the same client takes over (D9).</summary>
     public CancellationToken ReplacedToken => _replaced.Token;
 
-    /// <summary>True once the inbox has been written: from then on payloads go straight to the connection.</summary>
+    /// <summary>True while payloads go straight to the connection: once its inbox is written, and not while it is behind.</summary>
     public bool IsLive => _live;
 
     public void GoLive() => _live = true;
