@@ -22,7 +22,7 @@ public sealed class OfflineDeliveryTests(Network network)
         var (aliceConnection, _) = await alice.RegisterAsync();
         await using var a = aliceConnection;
         var (bobConnection, _) = await bob.RegisterAsync();
-        await bobConnection.CloseAsync();
+        await bobConnection.DisposeAsync();
         await Eventually.TrueAsync(() => network.Delivery.ConnectedClients == 1, "the gateway to see bob leave");
 
         var messages = await SendOneByOneAsync(alice, aliceConnection, bob, 3);
@@ -49,8 +49,9 @@ public sealed class OfflineDeliveryTests(Network network)
         var alice = new TestClient(network);
         var bob = new TestClient(network);
         var (aliceConnection, _) = await alice.RegisterAsync();
+        await using var a0 = aliceConnection;
         var (bobConnection, _) = await bob.RegisterAsync();
-        await bobConnection.CloseAsync();
+        await bobConnection.DisposeAsync();
         await Eventually.TrueAsync(() => network.Delivery.ConnectedClients == 1, "the gateway to see bob leave");
         var messages = await SendOneByOneAsync(alice, aliceConnection, bob, 2);
 
@@ -59,7 +60,6 @@ public sealed class OfflineDeliveryTests(Network network)
         Assert.Equal(2, (await network.Store.ReadOldestAsync(bob.Identity.PublicKey, 10, Token)).Count);
         // Connected clients were told, with a close frame, that the gateway was going away.
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, (await aliceConnection.ClosedAsync()).Status);
-        await aliceConnection.DisposeAsync();
         var (connection, response, pushed) = await bob.AuthenticateAsync();
         await using var b = connection;
         Assert.True(response.Status);
