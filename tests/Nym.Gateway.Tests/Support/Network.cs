@@ -32,6 +32,7 @@ public sealed class Network : IAsyncLifetime
     private readonly CapturedLogs _gatewayLogs = new();
     private readonly List<WebApplication> _mixNodes = [];
     private TopologyProcess? _topology;
+    private bool _disposed;
 
     internal TopologyProcess Topology => _topology ?? throw new InvalidOperationException("not started");
 
@@ -56,6 +57,20 @@ public sealed class Network : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // Whatever did start is stopped, and the nym-api process and the temporary home go, before the failure is reported.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         var cancellation = TestContext.Current.CancellationToken;
         _topology = await TopologyProcess.StartAsync(cancellation);
         var topologyUrl = Topology.GrpcUri.ToString().TrimEnd('/');
@@ -69,8 +84,17 @@ public sealed class Network : IAsyncLifetime
             };
             var keys = NodeKeys.Generate();
             var node = MixNodeApp.Build(config, keys, Quiet);
+            try
+            {
+                await node.StartAsync(cancellation);
+            }
+            catch
+            {
+                await node.DisposeAsync();
+                throw;
+            }
+
             _mixNodes.Add(node);
-            await node.StartAsync(cancellation);
         }
 
         GatewayConfig = new NodeConfig
@@ -135,6 +159,13 @@ public sealed class Network : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        // Once only: after a failed start, the failure path and the test framework may both ask.
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (Gateway is not null)
         {
             await StopGatewayAsync();
