@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -79,8 +80,13 @@ public static class GatewayApp
                 return;
             }
 
+            // A graceful stop first stops the server, which waits for open connections to end, and only then fires
+            // ApplicationStopping (NodeHosting stops the server in the host's Stopping phase): so the connection's
+            // close request, which the server makes as it stops, is what ends a client's connection.
+            var closeRequested = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(app.Lifetime.ApplicationStopping, closeRequested);
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            await context.RequestServices.GetRequiredService<ClientConnectionHandler>().RunAsync(socket, app.Lifetime.ApplicationStopping);
+            await context.RequestServices.GetRequiredService<ClientConnectionHandler>().RunAsync(socket, stopping.Token, context.RequestAborted);
         }));
         app.MapDefaultEndpoints();
         return app;

@@ -80,7 +80,8 @@ public sealed class GatewayDeliveryLoop(GatewayHopHandler handler, ClientDeliver
         {
             await foreach (var (client, payload) in handler.Deliveries.ReadAllAsync(stoppingToken))
             {
-                await delivery.DeliverAsync(client, payload, stoppingToken);
+                // Not cancelled by the stop: a payload taken from the queue is delivered or stored, never dropped.
+                await delivery.DeliverAsync(client, payload, CancellationToken.None);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -1,4 +1,6 @@
+using Microsoft.Data.Sqlite;
 using Nym.Gateway.Storage;
+using Nym.Protocol.Encoding;
 using Nym.Protocol.Gateway;
 using Nym.Protocol.Keys;
 using Nym.Sphinx;
@@ -51,6 +53,61 @@ public sealed class GatewayStoreTests : IDisposable
         Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 3 }, 2, Token));
         Assert.True(await store.TryStoreMessageAsync(_bob, new byte[] { 3 }, 2, Token));
         Assert.Equal(3, await store.CountMessagesAsync(Token));
+    }
+
+    [Fact]
+    public async Task The_inbox_limit_follows_deliveries_and_restarts()
+    {
+        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        {
+            Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 1 }, 2, Token));
+            Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 2 }, 2, Token));
+            Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 3 }, 2, Token));
+
+            await store.DeleteMessageAsync((await store.ReadOldestAsync(_alice, 1, Token))[0].Id, Token);
+
+            Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 3 }, 2, Token));
+            Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 4 }, 2, Token));
+        }
+
+        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        {
+            Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 4 }, 2, Token));
+            foreach (var message in await store.ReadOldestAsync(_alice, 10, Token))
+            {
+                await store.DeleteMessageAsync(message.Id, Token);
+            }
+
+            Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 4 }, 2, Token));
+            Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 5 }, 2, Token));
+            Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 6 }, 2, Token));
+            Assert.Equal([4, 5], (await store.ReadOldestAsync(_alice, 10, Token)).Select(m => m.Content[0]));
+        }
+    }
+
+    [Fact]
+    public async Task A_file_of_the_first_schema_keeps_its_inboxes_and_their_limit()
+    {
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync(Token);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                CREATE TABLE shared_keys (client_address_bs58 TEXT NOT NULL PRIMARY KEY, derived_aes128_ctr_blake3_hmac_keys_bs58 TEXT NOT NULL);
+                CREATE TABLE message_store (id INTEGER PRIMARY KEY AUTOINCREMENT, client_address_bs58 TEXT NOT NULL, content BLOB NOT NULL);
+                CREATE INDEX message_store_index ON message_store (client_address_bs58, id);
+                CREATE TABLE authenticate_ivs (client_address_bs58 TEXT NOT NULL, iv BLOB NOT NULL, PRIMARY KEY (client_address_bs58, iv));
+                INSERT INTO message_store (client_address_bs58, content) VALUES ('{Base58.Encode(_alice.AsReadOnlySpan())}', x'01'), ('{Base58.Encode(_alice.AsReadOnlySpan())}', x'02');
+                PRAGMA user_version = 1;
+                """;
+            await command.ExecuteNonQueryAsync(Token);
+        }
+
+        await using var store = await GatewayStore.OpenAsync(DatabasePath, Token);
+
+        Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 3 }, 3, Token));
+        Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 4 }, 3, Token));
+        Assert.Equal([1, 2, 3], (await store.ReadOldestAsync(_alice, 10, Token)).Select(m => m.Content[0]));
     }
 
     [Fact]

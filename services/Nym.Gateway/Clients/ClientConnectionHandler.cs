@@ -29,38 +29,31 @@ public sealed partial class ClientConnectionHandler(
     /// <summary>The largest frame a client may send: a D1-encrypted ForwardSphinx of an extended packet.</summary>
     public static readonly int MaxClientFrame = GatewayFrame.GetEncryptedLength(1 + 19 + PacketSizes.MaxPacketLength);
 
-    /// <summary>How long a connection may take to register or authenticate.</summary>
+    /// <summary>How long a connection may take to register or authenticate (the inbox it is then sent is not timed).</summary>
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a client has to answer our close frame before its connection is cut.</summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Bandwidth is not metered (D10); this is what clients are told they have, so they never claim more.</summary>
     private const long UnmeteredBandwidth = long.MaxValue / 2;
 
-    public async Task RunAsync(WebSocket socket, CancellationToken stopping)
+    /// <param name="stopping">the gateway is stopping: the client gets a close frame.</param>
+    /// <param name="aborted">the connection is gone (the server's RequestAborted): nothing more is written to it.</param>
+    public async Task RunAsync(WebSocket socket, CancellationToken stopping, CancellationToken aborted)
     {
         ClientSession? session = null;
         try
         {
-            using (var deadline = new CancellationTokenSource(HandshakeTimeout, time))
-            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token))
+            session = await EstablishAsync(socket, stopping, aborted);
+            if (session is not null)
             {
-                session = await EstablishAsync(socket, handshake.Token);
+                await ServeAsync(socket, session, stopping, aborted);
             }
-
-            if (session is null)
-            {
-                return;
-            }
-
-            await ServeAsync(socket, session, stopping);
-        }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
-        {
-            metrics.Connection("handshake_timeout");
-            LogClosed("the client did not register or authenticate in time");
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
-            // The client went away or the gateway is stopping.
+            // The client went away, was cut off, or the gateway is stopping.
         }
         finally
         {
@@ -74,25 +67,56 @@ public sealed partial class ClientConnectionHandler(
         }
     }
 
-    /// <summary>Registers or authenticates the client, writes its inbox, and returns its live session (null: refused).</summary>
-    private async Task<ClientSession?> EstablishAsync(WebSocket socket, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers or authenticates the client within <see cref="HandshakeTimeout"/>, then writes its inbox and returns
+    /// its live session; null when it was refused or too slow.
+    /// </summary>
+    private async Task<ClientSession?> EstablishAsync(WebSocket socket, CancellationToken stopping, CancellationToken aborted)
+    {
+        Accepted? accepted;
+        using (var deadline = new CancellationTokenSource(HandshakeTimeout, time))
+        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted, deadline.Token))
+        {
+            try
+            {
+                accepted = await AcceptAsync(socket, handshake.Token);
+            }
+            // Not "&& !aborted": cancelling the receive at the deadline aborts the socket, which can fire RequestAborted
+            // before this filter runs.
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
+            {
+                accepted = Refused("handshake_timeout", "the client did not register or authenticate in time");
+            }
+        }
+
+        return accepted is null ? null : await OpenSessionAsync(socket, accepted, stopping, aborted);
+    }
+
+    /// <summary>Reads the first request and registers or authenticates the client; null: refused (it has been told).</summary>
+    private async Task<Accepted?> AcceptAsync(WebSocket socket, CancellationToken cancellationToken)
     {
         var first = await ReceiveAsync(socket, cancellationToken);
-        if (first is not { } frame)
+        if (first is null)
         {
             return null;
         }
 
-        if (frame.Type != WebSocketMessageType.Text)
+        if (first.TooLarge)
         {
-            await SendTextAsync(socket, ErrorResponse.BinaryBeforeAuthentication, cancellationToken);
-            return Refuse("binary_before_auth", "a binary frame came before authentication");
+            await CloseAsync(socket, WebSocketCloseStatus.MessageTooBig, "frame too large");
+            return Refused("oversize_frame", "a frame was larger than any valid request");
         }
 
-        if (!GatewayText.TryParseFromClient(Encoding.UTF8.GetString(frame.Data), out var request, out var error))
+        if (first.Type != WebSocketMessageType.Text)
+        {
+            await SendTextAsync(socket, ErrorResponse.BinaryBeforeAuthentication, cancellationToken);
+            return Refused("binary_before_auth", "a binary frame came before authentication");
+        }
+
+        if (!GatewayText.TryParseFromClient(Encoding.UTF8.GetString(first.Data), out var request, out var error))
         {
             await SendTextAsync(socket, new ErrorResponse($"malformed request: {error}"), cancellationToken);
-            return Refuse("malformed_request", "its first request was malformed");
+            return Refused("malformed_request", "its first request was malformed");
         }
 
         switch (request)
@@ -103,42 +127,39 @@ public sealed partial class ClientConnectionHandler(
                 return await AuthenticateAsync(socket, authenticate, cancellationToken);
             default:
                 await SendTextAsync(socket, new ErrorResponse("register or authenticate first"), cancellationToken);
-                return Refuse("unexpected_request", "its first request was neither a registration nor an authentication");
+                return Refused("unexpected_request", "its first request was neither a registration nor an authentication");
         }
     }
 
-    private async Task<ClientSession?> RegisterAsync(WebSocket socket, HandshakePayloadMessage init, CancellationToken cancellationToken)
+    private async Task<Accepted?> RegisterAsync(WebSocket socket, HandshakePayloadMessage init, CancellationToken cancellationToken)
     {
         var handshake = new GatewayHandshake();
         if (!handshake.TryProcessInit(init.Data, out var failure))
         {
             await SendTextAsync(socket, new HandshakeErrorMessage(failure.Display()), cancellationToken);
-            return Refuse("handshake_failed", "its handshake was malformed");
+            return Refused("handshake_failed", "its handshake was malformed");
         }
 
         await SendTextAsync(socket, new HandshakePayloadMessage(await handshake.CreateResponseAsync(gatewaySigner, cancellationToken)), cancellationToken);
 
         var final = await ReceiveAsync(socket, cancellationToken);
-        if (final is not { Type: WebSocketMessageType.Text } finalFrame
-            || !GatewayText.TryParseFromClient(Encoding.UTF8.GetString(finalFrame.Data), out var message, out _)
+        if (final is not { Type: WebSocketMessageType.Text, TooLarge: false }
+            || !GatewayText.TryParseFromClient(Encoding.UTF8.GetString(final.Data), out var message, out _)
             || message is not HandshakePayloadMessage payload
             || !handshake.TryProcessFinal(payload.Data, out failure))
         {
             await SendTextAsync(socket, new HandshakeErrorMessage(failure == HandshakeFailure.None ? HandshakeFailure.MalformedMessage.Display() : failure.Display()), cancellationToken);
-            return Refuse("handshake_failed", "its handshake failed");
+            return Refused("handshake_failed", "its handshake failed");
         }
 
         var client = Bytes32.From(handshake.ClientIdentity);
         await store.SaveSharedKeysAsync(client, handshake.SharedKeys, cancellationToken);
         await SendTextAsync(socket, new HandshakePayloadMessage(RegistrationHandshake.AcceptedMessage.ToArray()), cancellationToken);
-
-        var session = await OpenSessionAsync(socket, client, handshake.SharedKeys, cancellationToken);
-        await SendTextAsync(socket, new RegisterResponse(true), cancellationToken);
         metrics.Connection("registered");
-        return session;
+        return new Accepted(client, handshake.SharedKeys, new RegisterResponse(true));
     }
 
-    private async Task<ClientSession?> AuthenticateAsync(WebSocket socket, AuthenticateRequest request, CancellationToken cancellationToken)
+    private async Task<Accepted?> AuthenticateAsync(WebSocket socket, AuthenticateRequest request, CancellationToken cancellationToken)
     {
         var client = Bytes32.From(request.Address);
         var keys = await store.FindSharedKeysAsync(client, cancellationToken);
@@ -147,81 +168,152 @@ public sealed partial class ClientConnectionHandler(
         if (keys is null || !request.IsValidFor(keys) || !await store.TryRecordAuthenticationIvAsync(client, request.Iv, cancellationToken))
         {
             await SendTextAsync(socket, new AuthenticateResponse(false, 0), cancellationToken);
-            return Refuse("authentication_failed", "its authentication was refused");
+            return Refused("authentication_failed", "its authentication was refused");
         }
 
-        var session = await OpenSessionAsync(socket, client, keys, cancellationToken);
-        await SendTextAsync(socket, new AuthenticateResponse(true, UnmeteredBandwidth), cancellationToken);
         metrics.Connection("authenticated");
-        return session;
+        return new Accepted(client, keys, new AuthenticateResponse(true, UnmeteredBandwidth));
     }
 
-    /// <summary>Replaces any older connection of the client (D9) and writes its inbox, oldest first (§5.2 step 4).</summary>
-    private async Task<ClientSession> OpenSessionAsync(WebSocket socket, Bytes32 client, GatewaySharedKeys keys, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replaces any older connection of the client (D9), writes its inbox oldest first, then the reply to its
+    /// registration or authentication (§5.2 steps 4–5, §5.3), and lets new payloads flow to it. Payloads stored
+    /// meanwhile follow the reply. If anything fails on the way the session is taken back, so that nothing is
+    /// queued for a connection that will not write it.
+    /// </summary>
+    private async Task<ClientSession> OpenSessionAsync(WebSocket socket, Accepted accepted, CancellationToken stopping, CancellationToken aborted)
     {
-        var session = new ClientSession(client, keys, socket);
+        var session = new ClientSession(accepted.Client, accepted.Keys, socket);
         delivery.Attach(session);
-        await delivery.FlushInboxAsync(session, cancellationToken);
-        return session;
-    }
-
-    private async Task ServeAsync(WebSocket socket, ClientSession session, CancellationToken stopping)
-    {
-        using var connection = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.ReplacedToken);
-        var writer = session.RunWriterAsync(connection.Token);
         try
         {
-            while (!connection.IsCancellationRequested)
+            // Not under the handshake deadline: a long inbox takes the time it takes. A newer connection of the
+            // client ends this one's writing at once.
+            using var writing = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted, session.ReplacedToken);
+            await delivery.WriteInboxAsync(session, writing.Token);
+            await SendTextAsync(socket, accepted.Reply, writing.Token);
+            await delivery.GoLiveAsync(session, writing.Token);
+            return session;
+        }
+        catch
+        {
+            delivery.Detach(session);
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// One read loop (this method) and one write loop (<see cref="ClientSession.RunWriterAsync"/>) until the client
+    /// leaves, sends something invalid, is replaced by a newer connection (D9) or the gateway stops. In the last two
+    /// cases the writer stops and the client gets a close frame, which it answers; a pending receive is never
+    /// cancelled for that, because cancelling it aborts the socket without any close frame.
+    /// </summary>
+    private async Task ServeAsync(WebSocket socket, ClientSession session, CancellationToken stopping, CancellationToken aborted)
+    {
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.ReplacedToken);
+        using var cutOff = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var writer = session.RunWriterAsync(token => delivery.GoLiveAsync(session, token), ending.Token);
+        var closer = CloseWhenEndingAsync(socket, session, writer, cutOff, stopping, ending.Token);
+        Refusal? refusal = null;
+        try
+        {
+            while (refusal is null && await ReceiveAsync(socket, cutOff.Token) is { } frame)
             {
-                if (await ReceiveAsync(socket, connection.Token) is not { } frame || !Handle(frame, session))
-                {
-                    break;
-                }
+                refusal = Handle(frame, session);
             }
         }
         finally
         {
             session.Complete();
-            await connection.CancelAsync();
+            await ending.CancelAsync();
             foreach (var unsent in await writer)
             {
                 // Pushed but never written: back to the client's inbox or its newer connection.
                 await delivery.DeliverAsync(session.Client, unsent, CancellationToken.None);
             }
 
-            if (session.ReplacedToken.IsCancellationRequested)
+            await closer;
+        }
+
+        if (refusal is { } refused)
+        {
+            // The writer has stopped, so this is the only send.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            timeout.CancelAfter(CloseTimeout);
+            if (refused.Reply is { } reply && socket.State == WebSocketState.Open)
             {
-                metrics.Connection("replaced");
-                await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, "replaced by a newer connection of this client");
+                await SendTextAsync(socket, new ErrorResponse(reply), timeout.Token);
             }
+
+            await CloseAsync(socket, refused.Status, refused.Description);
         }
     }
 
-    /// <summary>Handles one frame of an authenticated client; false closes the connection.</summary>
-    private bool Handle(Frame frame, ClientSession session)
+    /// <summary>Once the connection is replaced or the gateway stops, and the writer has stopped: the close frame.</summary>
+    private async Task CloseWhenEndingAsync(
+        WebSocket socket, ClientSession session, Task writer, CancellationTokenSource cutOff, CancellationToken stopping, CancellationToken ending)
     {
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ending);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ending (or the read loop ended first: then there is nothing to do here).
+        }
+
+        await writer;
+        var (status, description) = session.ReplacedToken.IsCancellationRequested
+            ? (WebSocketCloseStatus.PolicyViolation, "replaced by a newer connection of this client")
+            : stopping.IsCancellationRequested
+                ? (WebSocketCloseStatus.EndpointUnavailable, "the gateway is stopping")
+                : default;
+        if (description is null)
+        {
+            return;
+        }
+
+        metrics.Connection(session.ReplacedToken.IsCancellationRequested ? "replaced" : "gateway_stopping");
+        cutOff.CancelAfter(CloseTimeout);
+        await CloseAsync(socket, status, description);
+    }
+
+    /// <summary>Why an authenticated connection is closed: its close frame, and the error reply it gets first, if any.</summary>
+    private readonly record struct Refusal(WebSocketCloseStatus Status, string Description, string? Reply);
+
+    /// <summary>Handles one frame of an authenticated client; a refusal closes the connection.</summary>
+    private Refusal? Handle(Frame frame, ClientSession session)
+    {
+        if (frame.TooLarge)
+        {
+            return Refused(new Refusal(WebSocketCloseStatus.MessageTooBig, "frame too large", null), "oversize_frame", "a frame was larger than any valid request");
+        }
+
         if (frame.Type == WebSocketMessageType.Text)
         {
             if (GatewayText.TryParseFromClient(Encoding.UTF8.GetString(frame.Data), out var request, out _)
                 && request is ClaimFreeTestnetBandwidthRequest or BandwidthCredentialRequest)
             {
                 session.TryQueueText(new BandwidthResponse(UnmeteredBandwidth).ToJson());
-                return true;
+                return null;
             }
 
-            session.TryQueueText(new ErrorResponse("unexpected request after authentication").ToJson());
-            return Close("unexpected_request", "it sent an unexpected text request");
+            return Refused(new Refusal(WebSocketCloseStatus.PolicyViolation, "unexpected request", "unexpected request after authentication"),
+                "unexpected_request", "it sent an unexpected text request");
         }
 
         var plaintext = new byte[GatewayFrame.GetPlaintextLength(frame.Data.Length)];
         if (!GatewayFrame.TryDecrypt(session.Keys, frame.Data, plaintext, out int written, out var frameError))
         {
-            return Close(frameError == GatewayFrameError.InvalidMac ? "bad_mac" : "short_frame", "a binary frame did not decrypt");
+            return Refused(new Refusal(WebSocketCloseStatus.PolicyViolation, "invalid frame", null),
+                frameError == GatewayFrameError.InvalidMac ? "bad_mac" : "short_frame", "a binary frame did not decrypt");
         }
 
         if (!MixPacket.TryParse(plaintext.AsMemory(0, written), out var packet, out _) || packet.Mode != PacketMode.Mix)
         {
-            return Close("malformed_packet", "a binary frame held no valid ForwardSphinx packet");
+            return Refused(new Refusal(WebSocketCloseStatus.PolicyViolation, "invalid packet", null),
+                "malformed_packet", "a binary frame held no valid ForwardSphinx packet");
         }
 
         if (forwarder.TryForward(packet))
@@ -233,27 +325,33 @@ public sealed partial class ClientConnectionHandler(
             metrics.Dropped("first_hop_queue_full");
         }
 
-        return true;
+        return null;
     }
 
-    private bool Close(string reason, string why)
-    {
-        metrics.Dropped(reason);
-        LogClosed(why);
-        return false;
-    }
+    /// <summary>A registered or authenticated client, and the reply it gets once its inbox is written.</summary>
+    private sealed record Accepted(Bytes32 Client, GatewaySharedKeys Keys, GatewayTextMessage Reply);
 
-    private ClientSession? Refuse(string outcome, string why)
+    /// <summary>Counts and logs a connection refused before it had a session.</summary>
+    private Accepted? Refused(string outcome, string why)
     {
         metrics.Connection(outcome);
         LogClosed(why);
         return null;
     }
 
-    private readonly record struct Frame(WebSocketMessageType Type, byte[] Data);
+    /// <summary>Counts and logs why an authenticated connection is closed.</summary>
+    private Refusal Refused(Refusal refusal, string reason, string why)
+    {
+        metrics.Dropped(reason);
+        LogClosed(why);
+        return refusal;
+    }
 
-    /// <summary>Reads one whole message of at most <see cref="MaxClientFrame"/> bytes; null when the client closed.</summary>
-    private async Task<Frame?> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
+    /// <summary>One whole message, or as much of it as shows it is over <see cref="MaxClientFrame"/> bytes (then <see cref="Frame.TooLarge"/>).</summary>
+    private sealed record Frame(WebSocketMessageType Type, byte[] Data, bool TooLarge = false);
+
+    /// <summary>Reads one message; null when the client closed. An oversize message is not read to its end.</summary>
+    private static async Task<Frame?> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxClientFrame + 1);
         try
@@ -270,10 +368,7 @@ public sealed partial class ClientConnectionHandler(
                 length += result.Count;
                 if (length > MaxClientFrame)
                 {
-                    metrics.Dropped("oversize_frame");
-                    LogClosed("a frame was larger than any valid request");
-                    await CloseAsync(socket, WebSocketCloseStatus.MessageTooBig, "frame too large");
-                    return null;
+                    return new Frame(result.MessageType, [], TooLarge: true);
                 }
 
                 if (result.EndOfMessage)

@@ -32,10 +32,17 @@ public sealed class ClientDelivery(GatewayStore store, GatewayMetrics metrics, i
         await stripe.WaitAsync(cancellationToken);
         try
         {
-            if (_sessions.TryGetValue(client, out var session) && session.IsLive && session.TryQueuePayload(payload))
+            if (_sessions.TryGetValue(client, out var session) && session.IsLive)
             {
-                metrics.Pushed();
-                return;
+                if (session.TryQueuePayload(payload))
+                {
+                    metrics.Pushed();
+                    return;
+                }
+
+                // The client reads slower than its payloads arrive: this one and the next wait in the inbox until its
+                // writer has caught up. (A connection that is ending refuses too; its writer is gone, so nothing waits.)
+                session.FallBehind();
             }
 
             await StoreLockedAsync(client, payload, cancellationToken);
@@ -87,37 +94,40 @@ public sealed class ClientDelivery(GatewayStore store, GatewayMetrics metrics, i
 
     public void Detach(ClientSession session) => _sessions.TryRemove(new KeyValuePair<Bytes32, ClientSession>(session.Client, session));
 
-    /// <summary>Writes the client's inbox to its connection, oldest first, then lets new messages flow to it directly.</summary>
-    public async Task FlushInboxAsync(ClientSession session, CancellationToken cancellationToken)
+    /// <summary>Writes the client's inbox to its connection, oldest first, until it is empty; each message is deleted once written.</summary>
+    public async Task WriteInboxAsync(ClientSession session, CancellationToken cancellationToken)
     {
-        while (true)
+        IReadOnlyList<StoredMessage> page;
+        while ((page = await store.ReadOldestAsync(session.Client, InboxPage, cancellationToken)).Count > 0)
         {
-            var page = await store.ReadOldestAsync(session.Client, InboxPage, cancellationToken);
-            if (page.Count == 0)
-            {
-                var stripe = Stripe(session.Client);
-                await stripe.WaitAsync(cancellationToken);
-                try
-                {
-                    if ((await store.ReadOldestAsync(session.Client, 1, cancellationToken)).Count == 0)
-                    {
-                        session.GoLive();
-                        return;
-                    }
-                }
-                finally
-                {
-                    stripe.Release();
-                }
-
-                continue;
-            }
-
             foreach (var message in page)
             {
                 await session.SendPayloadAsync(message.Content, cancellationToken);
                 await store.DeleteMessageAsync(message.Id, cancellationToken);
                 metrics.DeliveredFromInbox();
+            }
+        }
+    }
+
+    /// <summary>Writes what is left in the inbox, then lets new messages flow to the connection directly.</summary>
+    public async Task GoLiveAsync(ClientSession session, CancellationToken cancellationToken)
+    {
+        var stripe = Stripe(session.Client);
+        while (true)
+        {
+            await WriteInboxAsync(session, cancellationToken);
+            await stripe.WaitAsync(cancellationToken);
+            try
+            {
+                if ((await store.ReadOldestAsync(session.Client, 1, cancellationToken)).Count == 0)
+                {
+                    session.GoLive();
+                    return;
+                }
+            }
+            finally
+            {
+                stripe.Release();
             }
         }
     }

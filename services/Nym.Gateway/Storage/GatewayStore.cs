@@ -11,12 +11,14 @@ public sealed record StoredMessage(long Id, byte[] Content);
 /// <summary>
 /// The gateway's SQLite file (<c>&lt;home&gt;/gateways/&lt;id&gt;/data/db.sqlite</c>), in Nym 1.0.1's layout
 /// (nym-mixnet.md §5.5): the shared keys of registered clients and the inboxes of clients that are offline, plus the
-/// authenticate IVs already accepted (D9: a replayed authenticate is refused, also after a restart).
+/// authenticate IVs already accepted (D9: a replayed authenticate is refused, also after a restart), and each inbox's
+/// size, kept by triggers so that the limit check on every stored message is one lookup, not a count of the inbox.
 /// One connection, used by one caller at a time.
 /// </summary>
 public sealed class GatewayStore : IAsyncDisposable
 {
-    private const int SchemaVersion = 1;
+    /// <summary>1: Nym's tables and authenticate_ivs. 2: inbox_sizes and its triggers.</summary>
+    private const int SchemaVersion = 2;
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -52,7 +54,36 @@ public sealed class GatewayStore : IAsyncDisposable
                 throw new InvalidDataException($"{path} was written by a newer nym-gateway (schema {version}); upgrade this gateway.");
             }
 
-            await ExecuteAsync(connection, $"PRAGMA user_version = {SchemaVersion};", cancellationToken);
+            // Counting a client's inbox for every message stored costs as much as the inbox is long (up to the limit,
+            // 100 000), on the one delivery loop every client waits on: one address flooded while offline would slow
+            // delivery for all. Hence a size per inbox, which the triggers keep exact whoever inserts or deletes.
+            await ExecuteAsync(connection, """
+                BEGIN;
+                CREATE TABLE IF NOT EXISTS inbox_sizes (
+                    client_address_bs58 TEXT NOT NULL PRIMARY KEY,
+                    messages INTEGER NOT NULL);
+                CREATE TRIGGER IF NOT EXISTS inbox_sizes_insert AFTER INSERT ON message_store BEGIN
+                    INSERT INTO inbox_sizes (client_address_bs58, messages) VALUES (NEW.client_address_bs58, 1)
+                    ON CONFLICT (client_address_bs58) DO UPDATE SET messages = messages + 1;
+                END;
+                CREATE TRIGGER IF NOT EXISTS inbox_sizes_delete AFTER DELETE ON message_store BEGIN
+                    UPDATE inbox_sizes SET messages = messages - 1 WHERE client_address_bs58 = OLD.client_address_bs58;
+                    DELETE FROM inbox_sizes WHERE client_address_bs58 = OLD.client_address_bs58 AND messages <= 0;
+                END;
+                COMMIT;
+                """, cancellationToken);
+            if (version < SchemaVersion)
+            {
+                // A file of schema 1 has inboxes but no sizes yet.
+                await ExecuteAsync(connection, $"""
+                    BEGIN;
+                    DELETE FROM inbox_sizes;
+                    INSERT INTO inbox_sizes (client_address_bs58, messages)
+                        SELECT client_address_bs58, COUNT(*) FROM message_store GROUP BY client_address_bs58;
+                    PRAGMA user_version = {SchemaVersion};
+                    COMMIT;
+                    """, cancellationToken);
+            }
             return new GatewayStore(connection);
         }
         catch (SqliteException e)
@@ -125,7 +156,7 @@ public sealed class GatewayStore : IAsyncDisposable
             await using var command = _connection.CreateCommand();
             command.CommandText = """
                 INSERT INTO message_store (client_address_bs58, content)
-                SELECT $client, $content WHERE (SELECT COUNT(*) FROM message_store WHERE client_address_bs58 = $client) < $max;
+                SELECT $client, $content WHERE COALESCE((SELECT messages FROM inbox_sizes WHERE client_address_bs58 = $client), 0) < $max;
                 """;
             command.Parameters.AddWithValue("$client", Address(client));
             command.Parameters.AddWithValue("$content", content.ToArray());
