@@ -92,7 +92,8 @@ public sealed class NodeCli(NodeKind kind, string name, string description, Func
         catch (IOException e)
         {
             // Kestrel's bind failure, e.g. "Failed to bind to address http://127.0.0.1:8000: address already in use."
-            throw new NodeSetupException($"cannot listen ({e.Message.TrimEnd('.')}); choose other ports with --mix-port / --http-port");
+            var ports = kind == NodeKind.MixNode ? "--mix-port / --http-port" : "--mix-port / --http-port / --clients-port";
+            throw new NodeSetupException($"cannot listen ({e.Message.TrimEnd('.')}); choose other ports with {ports}");
         }
 
         await output.WriteLineAsync(

@@ -69,7 +69,8 @@ public sealed class ProcessTests : IDisposable
         var error = gateway.StandardError.ReadToEndAsync(Token);
         try
         {
-            Assert.Equal("Healthy", await HealthAsync(httpPort));
+            // Served (HTTP 200) but degraded: NYM_TOPOLOGY points at nothing, so the gateway is not listed.
+            Assert.Equal("Degraded", await HealthAsync(httpPort));
             Assert.True(File.Exists(Path.Combine(_home.Path, "gateways", "g1", "data", GatewayApp.DatabaseFile)));
 
             // A registered client is connected when the stop comes: it is told, and does not hold the stop up.

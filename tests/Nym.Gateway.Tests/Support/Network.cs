@@ -123,38 +123,11 @@ public sealed class Network : IAsyncLifetime
     /// <summary>The in-process mix nodes' counters, layer 1 first.</summary>
     public IReadOnlyList<NodeMetrics> MixNodeMetrics => _mixNodes.Select(n => n.Services.GetRequiredService<NodeMetrics>()).ToArray();
 
-    /// <summary>
-    /// Stops the gateway (a clean stop, as on SIGTERM) and starts a new one on the same data directory and ports.
-    /// The layer-3 node's link to the old gateway learns that it is gone only when a write fails (the node library's
-    /// MixLinks never reads its sockets), so the first packets to the new gateway are lost
-    /// (<see cref="LibraryLimitationTests"/>). With <paramref name="untilReachable"/>, probe messages go round until
-    /// one comes back, so that what a test does next meets a working network.
-    /// </summary>
-    public async Task RestartGatewayAsync(bool untilReachable = true)
+    /// <summary>Stops the gateway (a clean stop, as on SIGTERM) and starts a new one on the same data directory and ports.</summary>
+    public async Task RestartGatewayAsync()
     {
         await StopGatewayAsync();
         await StartGatewayAsync();
-        if (untilReachable)
-        {
-            await WaitUntilReachableAsync();
-        }
-    }
-
-    /// <summary>Sends probe messages from a new client to itself until one crosses the mixnet and comes back.</summary>
-    public async Task WaitUntilReachableAsync()
-    {
-        var probe = new TestClient(this);
-        var (connection, _) = await probe.RegisterAsync();
-        await using var _ = connection;
-        for (var deadline = Environment.TickCount64 + 15_000; ;)
-        {
-            Assert.True(Environment.TickCount64 < deadline, "the restarted gateway was not reachable through the mixnet");
-            await probe.SendAsync(connection, probe.Address, "probe"u8.ToArray());
-            if (await connection.TryNextAsync(TimeSpan.FromSeconds(1)) is BinaryFrame)
-            {
-                return;
-            }
-        }
     }
 
     public async ValueTask DisposeAsync()
