@@ -52,6 +52,13 @@ public static class GatewayApp
             throw new NodeSetupException(e.Message);
         }
 
+        // One span per client session would record when each client connects and leaves: not for traces.
+        builder.Services.Configure<OpenTelemetry.Instrumentation.AspNetCore.AspNetCoreTraceInstrumentationOptions>(options =>
+        {
+            var previous = options.Filter;
+            options.Filter = context => context.Connection.LocalPort != config.ClientsPort && (previous?.Invoke(context) ?? true);
+        });
+
         configureServices?.Invoke(builder.Services);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<GatewayMetrics>();
@@ -85,7 +92,8 @@ public static class GatewayApp
             // close request, which the server makes as it stops, is what ends a client's connection.
             var closeRequested = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(app.Lifetime.ApplicationStopping, closeRequested);
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            // Pings keep a quiet client's connection alive through middleboxes and show a vanished one as broken.
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(30) });
             await context.RequestServices.GetRequiredService<ClientConnectionHandler>().RunAsync(socket, stopping.Token, context.RequestAborted);
         }));
         app.MapDefaultEndpoints();

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Nym.Gateway.Clients;
 using Nym.Node;
 using Nym.Node.Mixnet;
@@ -20,7 +21,8 @@ public sealed class GatewayHopHandler(MixLinks links, NodeMetrics nodeMetrics, G
     private const int DeliveryQueueCapacity = 16 * 1024;
 
     private readonly Channel<(Bytes32 Client, byte[] Payload)> _deliveries =
-        Channel.CreateBounded<(Bytes32, byte[])>(new BoundedChannelOptions(DeliveryQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        // Wait mode, for TryWrite's sake: it then says false when full (DropWrite would drop and say true).
+        Channel.CreateBounded<(Bytes32, byte[])>(new BoundedChannelOptions(DeliveryQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     public ChannelReader<(Bytes32 Client, byte[] Payload)> Deliveries => _deliveries.Reader;
 
@@ -72,7 +74,8 @@ public sealed class GatewayHopHandler(MixLinks links, NodeMetrics nodeMetrics, G
 }
 
 /// <summary>Delivers final-hop payloads one at a time, in arrival order, to connections or inboxes.</summary>
-public sealed class GatewayDeliveryLoop(GatewayHopHandler handler, ClientDelivery delivery) : BackgroundService
+public sealed partial class GatewayDeliveryLoop(GatewayHopHandler handler, ClientDelivery delivery, GatewayMetrics metrics, ILogger<GatewayDeliveryLoop> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,7 +84,7 @@ public sealed class GatewayDeliveryLoop(GatewayHopHandler handler, ClientDeliver
             await foreach (var (client, payload) in handler.Deliveries.ReadAllAsync(stoppingToken))
             {
                 // Not cancelled by the stop: a payload taken from the queue is delivered or stored, never dropped.
-                await delivery.DeliverAsync(client, payload, CancellationToken.None);
+                await SafelyAsync(() => delivery.DeliverAsync(client, payload, CancellationToken.None));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -93,7 +96,24 @@ public sealed class GatewayDeliveryLoop(GatewayHopHandler handler, ClientDeliver
         handler.Complete();
         while (handler.Deliveries.TryRead(out var item))
         {
-            await delivery.KeepAsync(item.Client, item.Payload, CancellationToken.None);
+            await SafelyAsync(() => delivery.KeepAsync(item.Client, item.Payload, CancellationToken.None));
         }
     }
+
+    /// <summary>A store that fails (disk full, I/O error) loses that payload, counted and logged, not the gateway.</summary>
+    private async Task SafelyAsync(Func<Task> deliver)
+    {
+        try
+        {
+            await deliver();
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            metrics.Dropped("store_failure");
+            LogStoreFailure(e.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A payload could not be delivered or stored ({Error}); it is lost")]
+    private partial void LogStoreFailure(string error);
 }

@@ -21,10 +21,42 @@ public sealed class GatewayStoreTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    /// <summary>The store with alice and bob registered: inboxes exist only for clients registered at the gateway.</summary>
+    private async Task<GatewayStore> OpenRegisteredAsync()
+    {
+        var store = await GatewayStore.OpenAsync(DatabasePath, Token);
+        await store.SaveSharedKeysAsync(_alice, Keys(1), Token);
+        await store.SaveSharedKeysAsync(_bob, Keys(2), Token);
+        return store;
+    }
+
+    private static GatewaySharedKeys Keys(byte fill) =>
+        GatewaySharedKeys.FromKeys(Enumerable.Repeat(fill, 16).ToArray(), Enumerable.Repeat(fill, 16).ToArray());
+
+    [Fact]
+    public async Task Messages_are_kept_only_for_clients_registered_here()
+    {
+        await using var store = await GatewayStore.OpenAsync(DatabasePath, Token);
+        Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 1 }, 10, Token));
+        await store.SaveSharedKeysAsync(_alice, Keys(1), Token);
+        Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 1 }, 10, Token));
+        Assert.Equal(1, await store.CountMessagesAsync(Token));
+    }
+
+    [Fact]
+    public async Task A_new_registration_forgets_the_ivs_accepted_under_the_old_keys()
+    {
+        await using var store = await OpenRegisteredAsync();
+        Assert.True(await store.TryRecordAuthenticationIvAsync(_alice, new byte[16], Token));
+        Assert.False(await store.TryRecordAuthenticationIvAsync(_alice, new byte[16], Token));
+        await store.SaveSharedKeysAsync(_alice, Keys(3), Token);
+        Assert.True(await store.TryRecordAuthenticationIvAsync(_alice, new byte[16], Token));
+    }
+
     [Fact]
     public async Task Inbox_gives_a_clients_messages_oldest_first_and_only_its_own_also_after_a_restart()
     {
-        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        await using (var store = await OpenRegisteredAsync())
         {
             for (byte i = 1; i <= 3; i++)
             {
@@ -34,7 +66,7 @@ public sealed class GatewayStoreTests : IDisposable
             Assert.True(await store.TryStoreMessageAsync(_bob, new byte[] { 9 }, 10, Token));
         }
 
-        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        await using (var store = await OpenRegisteredAsync())
         {
             var page = await store.ReadOldestAsync(_alice, 2, Token);
             Assert.Equal([1, 2], page.Select(m => m.Content[0]));
@@ -47,7 +79,7 @@ public sealed class GatewayStoreTests : IDisposable
     [Fact]
     public async Task A_full_inbox_refuses_more_messages()
     {
-        await using var store = await GatewayStore.OpenAsync(DatabasePath, Token);
+        await using var store = await OpenRegisteredAsync();
         Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 1 }, 2, Token));
         Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 2 }, 2, Token));
         Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 3 }, 2, Token));
@@ -58,7 +90,7 @@ public sealed class GatewayStoreTests : IDisposable
     [Fact]
     public async Task The_inbox_limit_follows_deliveries_and_restarts()
     {
-        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        await using (var store = await OpenRegisteredAsync())
         {
             Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 1 }, 2, Token));
             Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 2 }, 2, Token));
@@ -70,7 +102,7 @@ public sealed class GatewayStoreTests : IDisposable
             Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 4 }, 2, Token));
         }
 
-        await using (var store = await GatewayStore.OpenAsync(DatabasePath, Token))
+        await using (var store = await OpenRegisteredAsync())
         {
             Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 4 }, 2, Token));
             foreach (var message in await store.ReadOldestAsync(_alice, 10, Token))
@@ -103,7 +135,7 @@ public sealed class GatewayStoreTests : IDisposable
             await command.ExecuteNonQueryAsync(Token);
         }
 
-        await using var store = await GatewayStore.OpenAsync(DatabasePath, Token);
+        await using var store = await OpenRegisteredAsync();
 
         Assert.True(await store.TryStoreMessageAsync(_alice, new byte[] { 3 }, 3, Token));
         Assert.False(await store.TryStoreMessageAsync(_alice, new byte[] { 4 }, 3, Token));

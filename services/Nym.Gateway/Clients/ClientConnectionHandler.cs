@@ -350,15 +350,26 @@ public sealed partial class ClientConnectionHandler(
     /// <summary>One whole message, or as much of it as shows it is over <see cref="MaxClientFrame"/> bytes (then <see cref="Frame.TooLarge"/>).</summary>
     private sealed record Frame(WebSocketMessageType Type, byte[] Data, bool TooLarge = false);
 
-    /// <summary>Reads one message; null when the client closed. An oversize message is not read to its end.</summary>
+    /// <summary>
+    /// Reads one message; null when the client closed. An oversize message is not read to its end. The buffer starts
+    /// small and grows only for a large message, so an idle connection holds little memory while it waits.
+    /// </summary>
     private static async Task<Frame?> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxClientFrame + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
         try
         {
             int length = 0;
             while (true)
             {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(2 * buffer.Length, MaxClientFrame + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
                 var result = await socket.ReceiveAsync(buffer.AsMemory(length, buffer.Length - length), cancellationToken);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
@@ -382,6 +393,8 @@ public sealed partial class ClientConnectionHandler(
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private const int InitialReceiveBuffer = 4096;
 
     private static Task SendTextAsync(WebSocket socket, GatewayTextMessage message, CancellationToken cancellationToken) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJson()), WebSocketMessageType.Text, true, cancellationToken);

@@ -99,9 +99,11 @@ public sealed class GatewayStore : IAsyncDisposable
         try
         {
             await using var command = _connection.CreateCommand();
+            // IVs accepted under the old keys prove nothing under new ones: a registration forgets them.
             command.CommandText = """
                 INSERT INTO shared_keys (client_address_bs58, derived_aes128_ctr_blake3_hmac_keys_bs58) VALUES ($client, $keys)
                 ON CONFLICT (client_address_bs58) DO UPDATE SET derived_aes128_ctr_blake3_hmac_keys_bs58 = excluded.derived_aes128_ctr_blake3_hmac_keys_bs58;
+                DELETE FROM authenticate_ivs WHERE client_address_bs58 = $client;
                 """;
             command.Parameters.AddWithValue("$client", Address(client));
             command.Parameters.AddWithValue("$keys", keys.ToBase58());
@@ -147,7 +149,11 @@ public sealed class GatewayStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Adds a message to a client's inbox unless it already holds <paramref name="maxMessages"/>.</summary>
+    /// <summary>
+    /// Adds a message to the inbox of a client registered here, unless it already holds <paramref name="maxMessages"/>.
+    /// Nym stores for any address, so made-up addresses could fill the disk; a real recipient has registered with its
+    /// gateway before anyone can know its address.
+    /// </summary>
     public async Task<bool> TryStoreMessageAsync(Bytes32 client, ReadOnlyMemory<byte> content, int maxMessages, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -156,7 +162,9 @@ public sealed class GatewayStore : IAsyncDisposable
             await using var command = _connection.CreateCommand();
             command.CommandText = """
                 INSERT INTO message_store (client_address_bs58, content)
-                SELECT $client, $content WHERE COALESCE((SELECT messages FROM inbox_sizes WHERE client_address_bs58 = $client), 0) < $max;
+                SELECT $client, $content
+                WHERE EXISTS (SELECT 1 FROM shared_keys WHERE client_address_bs58 = $client)
+                  AND COALESCE((SELECT messages FROM inbox_sizes WHERE client_address_bs58 = $client), 0) < $max;
                 """;
             command.Parameters.AddWithValue("$client", Address(client));
             command.Parameters.AddWithValue("$content", content.ToArray());
