@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Nym.Protocol.Keys;
+using Nym.Protocol.Topology;
 using Nym.Topology.V1;
 
 namespace Nym.Topology;
@@ -21,9 +22,6 @@ internal static partial class RequestChecks
     public const int MaxVersionLength = 32;
     public const int MaxLocationLength = 64;
     public const int MaxHostLength = 253;
-
-    public static ReadOnlySpan<byte> RegisterContext => "nym-topology/register/v1"u8;
-    public static ReadOnlySpan<byte> DeregisterContext => "nym-topology/deregister/v1"u8;
 
     /// <summary>Drops fields this version does not know, so that they are not passed on to every reader of the topology.</summary>
     public static readonly MessageParser<NodeDescriptor> DescriptorParser = NodeDescriptor.Parser.WithDiscardUnknownFields(true);
@@ -50,9 +48,8 @@ internal static partial class RequestChecks
         }
     }
 
-    /// <summary>The identity key's format and the Ed25519 signature over <paramref name="context"/> ‖ <paramref name="signed"/>.</summary>
-    public static Refusal? CheckSignature(
-        ByteString identityKey, ByteString signature, ReadOnlySpan<byte> context, ReadOnlySpan<byte> signed, string signedDescription)
+    /// <summary>The identity key's format and the Ed25519 signature over <paramref name="message"/> (<see cref="RegistrationMessages"/>).</summary>
+    public static Refusal? CheckSignature(ByteString identityKey, ByteString signature, byte[] message, string howToSign)
     {
         if (identityKey.Length != KeyLength)
         {
@@ -70,22 +67,9 @@ internal static partial class RequestChecks
                 $"signature must be {IdentityKeyPair.SignatureLength} bytes (an Ed25519 signature), got {signature.Length}");
         }
 
-        var message = new byte[context.Length + signed.Length];
-        context.CopyTo(message);
-        signed.CopyTo(message.AsSpan(context.Length));
         return IdentityKeyPair.Verify(identityKey.Span, message, signature.Span)
             ? null
-            : new Refusal(StatusCode.Unauthenticated, RefusalReason.BadSignature,
-                $"signature does not verify: sign \"{System.Text.Encoding.ASCII.GetString(context)}\" followed by {signedDescription} with the identity key");
-    }
-
-    /// <summary>The bytes a deregistration signs after its context: identity_key ‖ issued_at_unix_ms (u64 big-endian).</summary>
-    public static byte[] DeregistrationPayload(ByteString identityKey, ulong issuedAtUnixMs)
-    {
-        var payload = new byte[identityKey.Length + sizeof(ulong)];
-        identityKey.Span.CopyTo(payload);
-        BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(identityKey.Length), issuedAtUnixMs);
-        return payload;
+            : new Refusal(StatusCode.Unauthenticated, RefusalReason.BadSignature, $"signature does not verify: sign {howToSign} with the identity key");
     }
 
     /// <summary>Everything in a (signed) descriptor apart from its identity key and issued_at.</summary>

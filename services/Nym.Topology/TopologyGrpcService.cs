@@ -1,3 +1,4 @@
+using Nym.Protocol.Topology;
 using Grpc.Core;
 using Nym.Sphinx;
 using Nym.Topology.V1;
@@ -17,7 +18,8 @@ internal sealed partial class TopologyGrpcService(
     public override Task<RegisterResponse> Register(RegisterRequest request, ServerCallContext context)
     {
         var refusal = RequestChecks.TryParseDescriptor(request.DescriptorBytes, out var descriptor)
-            ?? RequestChecks.CheckSignature(descriptor.IdentityKey, request.Signature, RequestChecks.RegisterContext, request.DescriptorBytes.Span, "the descriptor bytes")
+            ?? RequestChecks.CheckSignature(descriptor.IdentityKey, request.Signature, RegistrationMessages.Register(request.DescriptorBytes.Span),
+                "\"nym-topology/register/v1\" followed by the descriptor bytes")
             ?? RequestChecks.CheckFields(descriptor);
         if (refusal is null)
         {
@@ -38,8 +40,8 @@ internal sealed partial class TopologyGrpcService(
     public override Task<DeregisterResponse> Deregister(DeregisterRequest request, ServerCallContext context)
     {
         var refusal = RequestChecks.CheckSignature(
-            request.IdentityKey, request.Signature, RequestChecks.DeregisterContext,
-            RequestChecks.DeregistrationPayload(request.IdentityKey, request.IssuedAtUnixMs), "identity_key and issued_at_unix_ms (u64 big-endian)");
+            request.IdentityKey, request.Signature, RegistrationMessages.Deregister(request.IdentityKey.Span, request.IssuedAtUnixMs),
+            "\"nym-topology/deregister/v1\" followed by identity_key and issued_at_unix_ms (u64 big-endian)");
         if (refusal is null)
         {
             context.CancellationToken.ThrowIfCancellationRequested();

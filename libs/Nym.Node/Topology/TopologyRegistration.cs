@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Nym.Node.Config;
 using Nym.Node.Keys;
 using Nym.Protocol.Keys;
+using Nym.Protocol.Topology;
 using Nym.Topology.V1;
 
 namespace Nym.Node.Topology;
@@ -45,10 +46,6 @@ public enum RegistrationState
 /// </summary>
 public static class RegistrationSigning
 {
-    public static ReadOnlySpan<byte> RegisterContext => "nym-topology/register/v1"u8;
-
-    public static ReadOnlySpan<byte> DeregisterContext => "nym-topology/deregister/v1"u8;
-
     /// <summary>What a node announces, from its config and keys; <c>issued_at_unix_ms</c> is set when signing.</summary>
     internal static NodeDescriptor Describe(NodeConfig config, NodeKeys keys)
     {
@@ -68,15 +65,6 @@ public static class RegistrationSigning
         };
     }
 
-    public static byte[] RegisterMessage(ReadOnlySpan<byte> descriptor) => [.. RegisterContext, .. descriptor];
-
-    public static byte[] DeregisterMessage(ReadOnlySpan<byte> identityKey, ulong issuedAtUnixMs)
-    {
-        Span<byte> issuedAt = stackalloc byte[sizeof(ulong)];
-        BinaryPrimitives.WriteUInt64BigEndian(issuedAt, issuedAtUnixMs);
-        return [.. DeregisterContext, .. identityKey, .. issuedAt];
-    }
-
     /// <summary>Serializes <paramref name="descriptor"/> once, with <paramref name="issuedAtUnixMs"/>, and signs exactly those bytes.</summary>
     internal static RegisterRequest SignRegister(NodeDescriptor descriptor, IdentityKeyPair identity, ulong issuedAtUnixMs)
     {
@@ -88,7 +76,7 @@ public static class RegistrationSigning
         return new RegisterRequest
         {
             DescriptorBytes = ByteString.CopyFrom(bytes),
-            Signature = ByteString.CopyFrom(identity.Sign(RegisterMessage(bytes))),
+            Signature = ByteString.CopyFrom(identity.Sign(RegistrationMessages.Register(bytes))),
         };
     }
 
@@ -100,7 +88,7 @@ public static class RegistrationSigning
         {
             IdentityKey = ByteString.CopyFrom(key),
             IssuedAtUnixMs = issuedAtUnixMs,
-            Signature = ByteString.CopyFrom(identity.Sign(DeregisterMessage(key, issuedAtUnixMs))),
+            Signature = ByteString.CopyFrom(identity.Sign(RegistrationMessages.Deregister(key, issuedAtUnixMs))),
         };
     }
 }
