@@ -1,10 +1,12 @@
 using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Nym.Node.Config;
@@ -90,6 +92,34 @@ public static class NodeHosting
             Task.FromResult(registration.State == RegistrationState.Registered
                 ? HealthCheckResult.Healthy("listed by the Topology service")
                 : new HealthCheckResult(context.Registration.FailureStatus, $"not listed by the Topology service ({registration.State})"));
+    }
+
+    /// <summary>
+    /// The web host both node kinds start from: its HTTP port (/health, /alive), any <paramref name="extraPorts"/> (a
+    /// gateway's clients port), the mix port, a 10 s shutdown, and quiet logs. The service adds its service defaults
+    /// and its own services.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string applicationName, NodeConfig config, params int[] extraPorts)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = applicationName, ContentRootPath = AppContext.BaseDirectory });
+
+        // Registration logs its own state changes; the gRPC and HTTP client logs would repeat each failed attempt.
+        // ASP.NET's per-request lines would log every health probe.
+        builder.Logging.AddFilter("Grpc.Net.Client", LogLevel.Warning).AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(config.BindAddress, config.HttpPort);
+            foreach (int port in extraPorts)
+            {
+                kestrel.Listen(config.BindAddress, port);
+            }
+
+            kestrel.ListenMix(config);
+        });
+        return builder;
     }
 
     /// <summary>Opens the mix port (<see cref="NodeConfig.Bind"/>:<see cref="NodeConfig.MixPort"/>) with the frame listener.</summary>

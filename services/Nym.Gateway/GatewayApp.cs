@@ -1,10 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Nym.Gateway.Clients;
 using Nym.Gateway.Storage;
 using Nym.Node;
@@ -30,17 +27,8 @@ public static class GatewayApp
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(paths);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "nym-gateway", ContentRootPath = AppContext.BaseDirectory });
+        var builder = NodeHosting.CreateBuilder("nym-gateway", config, config.ClientsPort);
         builder.AddServiceDefaults(GatewayMetrics.MeterName);
-        builder.Logging.AddFilter("Grpc.Net.Client", LogLevel.Warning).AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
-            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(config.BindAddress, config.HttpPort);
-            kestrel.Listen(config.BindAddress, config.ClientsPort);
-            kestrel.ListenMix(config);
-        });
 
         GatewayStore store;
         try

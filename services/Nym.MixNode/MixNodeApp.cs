@@ -1,8 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Nym.Node;
 using Nym.Node.Config;
 using Nym.Node.Keys;
@@ -18,23 +15,8 @@ public static class MixNodeApp
     /// <param name="configureServices">runs before the node's services, so a test can put its own options or clock first.</param>
     public static WebApplication Build(NodeConfig config, NodeKeys keys, Action<IServiceCollection>? configureServices = null)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ApplicationName = "nym-mixnode",
-            ContentRootPath = AppContext.BaseDirectory,
-        });
+        var builder = NodeHosting.CreateBuilder("nym-mixnode", config);
         builder.AddServiceDefaults(MeterName);
-        // Registration logs its own state changes; the gRPC and HTTP client logs would repeat each failed attempt.
-        // ASP.NET's per-request lines would log every health probe.
-        builder.Logging.AddFilter("Grpc.Net.Client", LogLevel.Warning).AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
-            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(config.BindAddress, config.HttpPort);
-            kestrel.ListenMix(config);
-        });
 
         configureServices?.Invoke(builder.Services);
         builder.Services.AddSingleton<ISphinxHopHandler, MixNodeHopHandler>();
