@@ -195,14 +195,6 @@ public sealed partial class MixLinks : IAsyncDisposable
         }
     }
 
-    private TimeSpan Backoff(int failures)
-    {
-        // min(initial·2^(failures−1), maximum), computed without overflow.
-        double factor = Math.Pow(2, Math.Min(failures - 1, 30));
-        var wait = TimeSpan.FromTicks((long)Math.Min(_options.InitialReconnectBackoff.Ticks * factor, _options.MaximumReconnectBackoff.Ticks));
-        return wait;
-    }
-
     private enum EnqueueResult
     {
         Queued,
@@ -312,7 +304,7 @@ public sealed partial class MixLinks : IAsyncDisposable
                         if (socket is null)
                         {
                             _failing = true;
-                            var backoff = _owner.Backoff(++failures);
+                            var backoff = Backoff.After(++failures, _owner._options.InitialReconnectBackoff, _owner._options.MaximumReconnectBackoff);
                             _owner.LogConnectFailed(error, backoff);
                             await Task.Delay(backoff, _owner._time, stopping).ConfigureAwait(false);
                             continue;

@@ -186,7 +186,7 @@ public sealed partial class TopologyRegistration : BackgroundService
             {
                 // Nothing leaves this loop: a background service that throws stops the host, and a node mixes
                 // packets without the directory just as well.
-                wait = RetryDelay(++failures);
+                wait = Backoff.After(++failures, _options.RetryInitialDelay, _options.RetryMaximumDelay);
                 var (status, detail) = e is RpcException rpc ? (rpc.StatusCode, rpc.Status.Detail) : (StatusCode.Unknown, e.Message);
                 bool unreachable = status is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled;
                 if (Change(unreachable ? RegistrationState.Unreachable : RegistrationState.Refused))
@@ -229,12 +229,6 @@ public sealed partial class TopologyRegistration : BackgroundService
             State = state;
             return true;
         }
-    }
-
-    private TimeSpan RetryDelay(int failures)
-    {
-        double factor = Math.Pow(2, Math.Min(failures - 1, 30));
-        return TimeSpan.FromTicks((long)Math.Min(_options.RetryInitialDelay.Ticks * factor, _options.RetryMaximumDelay.Ticks));
     }
 
     private ulong UnixMilliseconds() => (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
