@@ -2,8 +2,10 @@
 // then three mix layers and the gateways, each its own resource with its own keys, data directory and free ports,
 // each waiting for the Topology service and registering with it.
 //
-// Sizes come from configuration: --Network:MixNodesPerLayer=2 --Network:Gateways=2 (or appsettings.json).
-// State lives under Network:Home (default .nym next to this project), laid out like ~/.nym.
+// Sizes come from configuration (command line, environment Network__MixNodesPerLayer, user secrets):
+// --Network:MixNodesPerLayer=2 --Network:Gateways=2. They are settings rather than Aspire parameters because they
+// decide how many resources the model has. State lives under Network:Home (default .nym next to this project),
+// laid out like ~/.nym.
 var builder = DistributedApplication.CreateBuilder(args);
 
 int mixNodesPerLayer = Setting("Network:MixNodesPerLayer", 1);
