@@ -81,7 +81,7 @@ public sealed class MixListenerTests
     [Fact]
     public async Task Connections_beyond_the_cap_are_closed_at_once_and_a_silent_one_after_the_idle_timeout()
     {
-        await using var host = await ListenerHost.StartAsync(new Nym.Node.Mixnet.MixListenerOptions { MaxConnections = 1, IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var host = await ListenerHost.StartAsync(new Nym.Node.Mixnet.MixListenerOptions { MaxConnections = 1, IdleTimeout = TimeSpan.FromSeconds(2) });
         using var first = await host.ConnectAsync();
         await Task.Delay(50, TestContext.Current.CancellationToken);
 
