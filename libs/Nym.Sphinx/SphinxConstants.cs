@@ -40,6 +40,9 @@ public static class SphinxConstants
     /// <summary>HKDF's info string (97 ASCII bytes), fixed by the sphinx crate.</summary>
     public static ReadOnlySpan<byte> HkdfInfo => "Dwste mou enan moxlo arketa makru kai ena upomoxlio gia na ton topothetisw kai tha kinisw thn gh."u8;
 
+    /// <summary>Random padding after the final routing information of an n-hop route: 300 − 60(n − 1) − 52 bytes (§1.4).</summary>
+    public static int FinalHopPaddingLength(int hops) => RoutingInfoLength - HopStepLength * (hops - 1) - FinalRoutingInfoLength;
+
     /// <summary>The smallest packet a node accepts: a header and a payload that can carry the overhead.</summary>
     public const int MinimumPacketLength = HeaderLength + PayloadOverhead;
 }

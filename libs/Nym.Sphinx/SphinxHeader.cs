@@ -29,9 +29,6 @@ internal static class SphinxHeader
     private const int RoutingInfoOffset = AlphaLength + MacLength;
     private const int TruncatedRoutingInfoLength = RoutingInfoLength - HopStepLength;
 
-    /// <summary>Length of the random padding after the final routing information for a route of n hops.</summary>
-    public static int FinalHopPaddingLength(int hops) => RoutingInfoLength - HopStepLength * (hops - 1) - FinalRoutingInfoLength;
-
     /// <summary>Checks the route parameters that a caller (never a peer) supplies.</summary>
     public static void Validate(ReadOnlySpan<SphinxHop> route, ReadOnlySpan<ulong> delays)
     {

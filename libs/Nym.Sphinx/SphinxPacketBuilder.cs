@@ -27,7 +27,7 @@ public sealed class SphinxPacketBuilder
     {
         SphinxHeader.Validate(route, delays);
         Span<byte> initialSecret = stackalloc byte[X25519.KeySize];
-        Span<byte> padding = stackalloc byte[SphinxHeader.FinalHopPaddingLength(route.Length)];
+        Span<byte> padding = stackalloc byte[FinalHopPaddingLength(route.Length)];
         RandomNumberGenerator.Fill(initialSecret);
         RandomNumberGenerator.Fill(padding);
         Build(route, delays, destination, message, initialSecret, padding, packet);

@@ -41,7 +41,7 @@ public sealed class Surb
     {
         SphinxHeader.Validate(route, delays);
         Span<byte> initialSecret = stackalloc byte[X25519.KeySize];
-        Span<byte> padding = stackalloc byte[SphinxHeader.FinalHopPaddingLength(route.Length)];
+        Span<byte> padding = stackalloc byte[FinalHopPaddingLength(route.Length)];
         RandomNumberGenerator.Fill(initialSecret);
         RandomNumberGenerator.Fill(padding);
         var surb = Create(route, delays, destination, initialSecret, padding);

@@ -10,7 +10,7 @@ namespace Nym.Protocol.Fragments;
 public static class MessagePadding
 {
     /// <summary>Serialized length of a reply SURB over 3 mix hops (§4), which the receiver strips without parsing.</summary>
-    public const int ReplySurbLength = 1164;
+    public static readonly int ReplySurbLength = Packets.ReplySurb.Length;
 
     private const byte WithoutReplySurb = 0x00;
     private const byte WithReplySurb = 0x01;

@@ -20,6 +20,9 @@ public static class PacketBuilder
     /// <summary>The loop cover content (§3): "The cake is a lie!" then the usual 0x01 ‖ 0x00* padding.</summary>
     public static ReadOnlySpan<byte> CoverMarker => "The cake is a lie!"u8;
 
+    /// <summary>The Sphinx builder for a packet size (payload 2065, 38 or 32785 bytes).</summary>
+    internal static SphinxPacketBuilder SphinxBuilder(PacketSize size) => Builders[(int)size - 1];
+
     private static readonly SphinxPacketBuilder[] Builders =
         [new(PacketSize.Regular.PayloadLength()), new(PacketSize.Ack.PayloadLength()), new(PacketSize.Extended.PayloadLength())];
 
@@ -92,7 +95,7 @@ public static class PacketBuilder
         EphemeralEncryption.Encrypt(ephemeralPrivateKey, encryptionKey.AsReadOnlySpan(), content, plaintext.AsSpan(SurbAck.Length));
 
         var packet = new byte[size.PacketLength()];
-        sphinx.Build(Builders[(int)size - 1], new SphinxDestination(destination, default), plaintext, packet);
+        sphinx.Build(SphinxBuilder(size), new SphinxDestination(destination, default), plaintext, packet);
         CryptographicOperations.ZeroMemory(plaintext);
 
         if (!NymNodeRoutingAddress.TryFromSphinxAddress(sphinx.Route[0].Address, out var firstHop, out var error))

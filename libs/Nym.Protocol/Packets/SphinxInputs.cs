@@ -24,12 +24,8 @@ public sealed record SphinxInputs(SphinxHop[] Route, ulong[] Delays, byte[] Init
             delays[i] = PacketDelay.Sample(averageDelay, random);
         }
 
-        return new SphinxInputs(route, delays, RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(SphinxPadding(route.Length)));
+        return new SphinxInputs(route, delays, RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(SphinxConstants.FinalHopPaddingLength(route.Length)));
     }
-
-    /// <summary>300 − 60(n − 1) − 52 bytes of final-hop padding (nym-mixnet.md §1.4).</summary>
-    public static int SphinxPadding(int hops) =>
-        SphinxConstants.RoutingInfoLength - SphinxConstants.HopStepLength * (hops - 1) - SphinxConstants.FinalRoutingInfoLength;
 
     internal void Build(SphinxPacketBuilder builder, in SphinxDestination destination, ReadOnlySpan<byte> plaintext, Span<byte> packet) =>
         builder.Build(Route, Delays, destination, plaintext, InitialSecret, FinalHopPadding, packet);

@@ -1,4 +1,5 @@
 using Nym.Protocol.Fragments;
+using Nym.Protocol.Framing;
 using Nym.Sphinx;
 
 namespace Nym.Protocol.Packets;
@@ -15,10 +16,8 @@ namespace Nym.Protocol.Packets;
 public static class SurbAck
 {
     public const int FirstHopLength = 19;
-    public const int PacketLength = SphinxConstants.HeaderLength + PayloadSize;
-    public const int Length = FirstHopLength + PacketLength;
-    private const int PayloadSize = 38;
-    private static readonly SphinxPacketBuilder Builder = new(PayloadSize);
+    public static readonly int PacketLength = PacketSize.Ack.PacketLength();
+    public static readonly int Length = FirstHopLength + PacketLength;
 
     /// <summary>
     /// Writes the 405-byte SURB-ACK for <paramref name="id"/> into <paramref name="output"/> and returns the delay the
@@ -32,7 +31,7 @@ public static class SurbAck
 
         // The Sphinx node address is the routing address zero-padded to 32, so its first 19 bytes are the 19-byte form.
         sphinx.Route[0].Address.AsReadOnlySpan()[..FirstHopLength].CopyTo(output);
-        sphinx.Build(Builder, new SphinxDestination(senderIdentity, default), payload, output.Slice(FirstHopLength, PacketLength));
+        sphinx.Build(PacketBuilder.SphinxBuilder(PacketSize.Ack), new SphinxDestination(senderIdentity, default), payload, output.Slice(FirstHopLength, PacketLength));
         return sphinx.MixDelay;
     }
 }

@@ -170,7 +170,7 @@ public sealed class PacketVectorTests
         Assert.Equal(ReplySurb.MaxReplyLength, c.Expected["max_message_length"].Int());
         var topology = Nodes(VectorFile.Open(File).Case("reply_surb_and_reply").Inputs);
         var hops = topology.Values.Take(4).Select(n => n.Hop).ToArray();
-        var sphinx = new SphinxInputs(hops, [0, 0, 0, 0], new byte[32], new byte[SphinxInputs.SphinxPadding(4)]);
+        var sphinx = new SphinxInputs(hops, [0, 0, 0, 0], new byte[32], new byte[SphinxConstants.FinalHopPaddingLength(4)]);
         var surb = ReplySurb.Create(new byte[16], default, sphinx);
         Assert.Throws<ArgumentException>(() =>
             PacketBuilder.Reply(surb, new byte[c.Inputs["message_length"].Int()], FragmentIdentifier.NewReply(), new byte[16], default, new SurbAckInputs(sphinx, new byte[16])));
