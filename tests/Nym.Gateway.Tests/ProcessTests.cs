@@ -107,8 +107,9 @@ public sealed class ProcessTests : IDisposable
         }
 
         start.Environment["NYM_HOME"] = _home.Path;
-        // Nothing listens there: the gateway runs anyway and keeps retrying its registration.
-        start.Environment["NYM_TOPOLOGY"] = $"http://127.0.0.1:{Ports.Free()}";
+        // Nothing listens there (a free port could be taken by another test's nym-api meanwhile; port 1 is not):
+        // the gateway runs anyway and keeps retrying its registration.
+        start.Environment["NYM_TOPOLOGY"] = "http://127.0.0.1:1";
         foreach (var name in new[] { "NYM_HOST", "NYM_BIND", "NYM_MIX_PORT", "NYM_HTTP_PORT", "NYM_CLIENTS_PORT", "OTEL_EXPORTER_OTLP_ENDPOINT" })
         {
             start.Environment.Remove(name);
