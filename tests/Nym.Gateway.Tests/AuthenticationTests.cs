@@ -1,5 +1,5 @@
 using System.Net.WebSockets;
-using Nym.Gateway.Tests.Support;
+using Nym.TestNetwork;
 using Nym.Protocol.Gateway;
 using Nym.Protocol.Keys;
 using Xunit;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Nym.Gateway.Clients;
-using Nym.Gateway.Tests.Support;
+using Nym.TestNetwork;
 using Nym.Protocol.Framing;
 using Nym.Protocol.Gateway;
 using Xunit;

@@ -1,4 +1,4 @@
-using Nym.Gateway.Tests.Support;
+using Nym.TestNetwork;
 using Xunit;
 
 namespace Nym.Gateway.Tests;

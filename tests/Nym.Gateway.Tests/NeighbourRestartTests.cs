@@ -1,4 +1,4 @@
-using Nym.Gateway.Tests.Support;
+using Nym.TestNetwork;
 using Nym.Node;
 using Xunit;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Nym.Gateway.Clients;
-using Nym.Gateway.Tests.Support;
+using Nym.TestNetwork;
 using Nym.Node;
 using Nym.Node.Config;
 using Nym.Node.Keys;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
-using Nym.Gateway.Tests.Support;
+using Nym.TestNetwork;
 using Nym.Node.Keys;
 using Xunit;
 

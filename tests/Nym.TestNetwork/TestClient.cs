@@ -12,7 +12,7 @@ using Nym.Protocol.Topology;
 using Nym.Sphinx;
 using Xunit;
 
-namespace Nym.Gateway.Tests.Support;
+namespace Nym.TestNetwork;
 
 /// <summary>What a test connection saw, in order.</summary>
 internal abstract record Incoming;

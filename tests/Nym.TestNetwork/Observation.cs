@@ -3,7 +3,9 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Nym.Gateway.Tests.Support;
+using Nym.Gateway;
+
+namespace Nym.TestNetwork;
 
 /// <summary>
 /// Counts what one gateway's counters (Meter "Nym.Gateway") record from now on, per instrument and tag value. Only

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Nym.Gateway.Tests.Support;
+namespace Nym.TestNetwork;
 
 /// <summary>
 /// The real Topology service, nym-api, run as a process on free ports (it picks them: port 0) with a temporary data

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Xunit;
 
-namespace Nym.Gateway.Tests.Support;
+namespace Nym.TestNetwork;
 
 internal static class Ports
 {

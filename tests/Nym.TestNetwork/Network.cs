@@ -11,7 +11,9 @@ using Nym.Node.Keys;
 using Nym.Protocol.Topology;
 using Xunit;
 
-namespace Nym.Gateway.Tests.Support;
+using Nym.Gateway;
+
+namespace Nym.TestNetwork;
 
 /// <summary>
 /// A whole small mixnet with real sockets: the real nym-api as a process, three mix nodes (layers 1–3) and one
@@ -48,9 +50,9 @@ public sealed class Network : IAsyncLifetime
 
     public Uri ClientsUri => new($"ws://127.0.0.1:{GatewayConfig.ClientsPort}");
 
-    public GatewayStore Store => Gateway.Services.GetRequiredService<GatewayStore>();
+    internal GatewayStore Store => Gateway.Services.GetRequiredService<GatewayStore>();
 
-    public ClientDelivery Delivery => Gateway.Services.GetRequiredService<ClientDelivery>();
+    internal ClientDelivery Delivery => Gateway.Services.GetRequiredService<ClientDelivery>();
 
     /// <summary>Every line the gateway has logged (at every level), over restarts.</summary>
     public IReadOnlyCollection<string> GatewayLogs => _gatewayLogs.Lines;
@@ -187,6 +189,3 @@ public sealed class Network : IAsyncLifetime
         }
     }
 }
-
-[CollectionDefinition(nameof(NetworkCollection))]
-public sealed class NetworkCollection : ICollectionFixture<Network>;
