@@ -9,15 +9,25 @@ internal static class KeyDirectories
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
+    /// <summary>Creates the directory and each missing parent owner-only; existing ones keep their modes.</summary>
     public static void Create(string path)
     {
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(path);
+            return;
         }
-        else
+
+        // Directory.CreateDirectory(path, mode) gives the mode to the last directory only, so create the chain one by one.
+        var missing = new Stack<string>();
+        for (var directory = Path.GetFullPath(path); !Directory.Exists(directory); directory = Path.GetDirectoryName(directory)!)
         {
-            Directory.CreateDirectory(path, OwnerOnly);
+            missing.Push(directory);
+        }
+
+        while (missing.TryPop(out var directory))
+        {
+            Directory.CreateDirectory(directory, OwnerOnly);
         }
     }
 }
