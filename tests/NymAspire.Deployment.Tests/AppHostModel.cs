@@ -23,10 +23,10 @@ internal sealed record AppResource(
 
 internal static class AppHostModel
 {
-    /// <summary>Builds the AppHost's model as `dotnet run` would, in publish mode so that no endpoint needs allocating.</summary>
-    public static async Task<IReadOnlyList<AppResource>> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>Builds the AppHost's model as `dotnet run -- args` would, in publish mode so that no endpoint needs allocating.</summary>
+    public static async Task<IReadOnlyList<AppResource>> ReadAsync(string[] args, CancellationToken cancellationToken)
     {
-        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NymAspire_AppHost>([], cancellationToken);
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NymAspire_AppHost>(args, cancellationToken);
         var publish = new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish);
         var resources = new List<AppResource>();
         foreach (var project in appHost.Resources.OfType<ProjectResource>())

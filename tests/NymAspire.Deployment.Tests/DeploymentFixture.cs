@@ -20,7 +20,7 @@ public sealed class DeploymentFixture : IAsyncLifetime
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         Yaml = await Kustomize.RenderAsync(Repository.Overlay(TestNetwork), cancellationToken);
-        AppHost = await AppHostModel.ReadAsync(cancellationToken);
+        AppHost = await AppHostModel.ReadAsync([], cancellationToken);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

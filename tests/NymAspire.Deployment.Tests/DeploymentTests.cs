@@ -30,6 +30,39 @@ public sealed class DeploymentTests(DeploymentFixture fixture)
     }
 
     [Fact]
+    public void The_keystore_crypto_and_alice_match_once_the_apphost_declares_them_as_the_contract_says()
+    {
+        // What the AppHost will hold for the services it does not run yet, written from the deployment contract;
+        // a resource the real AppHost already has is taken from it instead.
+        AppResource[] planned =
+        [
+            new("keystore", "Nym.KeyStore", "services/Nym.KeyStore/Nym.KeyStore.csproj",
+                [new("http", null, "NYM_HTTP_PORT"), new("grpc", null, "NYM_GRPC_PORT")],
+                new Dictionary<string, AppReference?> { ["NYM_HOME"] = null, ["NYM_SERVICE_TOKEN"] = null }, new HashSet<string> { "NYM_SERVICE_TOKEN" }, [], 1),
+            new("crypto", "Nym.Crypto", "services/Nym.Crypto/Nym.Crypto.csproj",
+                [new("http", null, "NYM_HTTP_PORT"), new("grpc", null, "NYM_GRPC_PORT")],
+                new Dictionary<string, AppReference?>
+                {
+                    ["NYM_KEYSTORE"] = new("keystore", "grpc"), ["NYM_TOPOLOGY"] = new("nym-api", "grpc"), ["NYM_SERVICE_TOKEN"] = null,
+                },
+                new HashSet<string> { "NYM_SERVICE_TOKEN" }, [], 2),
+            new("alice", "Nym.Client", "services/Nym.Client/Nym.Client.csproj",
+                [new("websocket", 1977, "NYM_CLIENT_PORT"), new("http", null, "NYM_HTTP_PORT")],
+                new Dictionary<string, AppReference?>
+                {
+                    ["NYM_HOME"] = null, ["NYM_VALIDATORS"] = new("nym-api", "http"), ["NYM_KEYSTORE"] = new("keystore", "grpc"),
+                    ["NYM_CRYPTO"] = new("crypto", "grpc"), ["NYM_SERVICE_TOKEN"] = null,
+                },
+                new HashSet<string> { "NYM_SERVICE_TOKEN" }, ["run", "--id", "alice", "--init-if-missing"], 1),
+        ];
+        var appHost = fixture.AppHost.Concat(planned.Where(p => fixture.AppHost.All(r => r.Name != p.Name))).ToList();
+
+        var problems = DeploymentCheck.AppHost(fixture.Parse(), appHost);
+
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    [Fact]
     public void Every_workload_matches_its_row_of_the_deployment_contract()
     {
         var manifests = fixture.Parse();

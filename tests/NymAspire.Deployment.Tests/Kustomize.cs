@@ -30,7 +30,16 @@ internal static class Kustomize
             var error = process.StandardError.ReadToEndAsync(cancellationToken);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Patience);
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"kubectl kustomize {directory} took longer than {Patience}.");
+            }
+
             if (process.ExitCode != 0)
             {
                 throw new InvalidOperationException($"kubectl kustomize {directory} failed ({process.ExitCode}): {await error}");

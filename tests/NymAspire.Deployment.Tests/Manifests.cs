@@ -18,8 +18,13 @@ internal sealed record Workload(string Kind, string Name, int Replicas, int Ordi
 internal sealed class Manifests
 {
     public Manifests(string yaml)
+        : this(KubernetesYaml.LoadAllFromString(yaml))
     {
-        Objects = KubernetesYaml.LoadAllFromString(yaml);
+    }
+
+    public Manifests(IReadOnlyList<object> objects)
+    {
+        Objects = objects;
         Workloads = [
             .. Objects.OfType<V1StatefulSet>().Select(s => new Workload("StatefulSet", s.Metadata.Name, s.Spec.Replicas ?? 1, s.Spec.Ordinals?.Start ?? 0, s.Spec.Template, s.Spec.VolumeClaimTemplates ?? [])),
             .. Objects.OfType<V1Deployment>().Select(d => new Workload("Deployment", d.Metadata.Name, d.Spec.Replicas ?? 1, 0, d.Spec.Template, [])),
