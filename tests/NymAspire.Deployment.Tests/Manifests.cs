@@ -52,12 +52,25 @@ internal sealed class Manifests
         Services.Where(s => s.Spec.Selector is { Count: > 0 } selector
             && selector.All(l => workload.Template.Metadata.Labels?.TryGetValue(l.Key, out var value) == true && value == l.Value));
 
-    /// <summary>The container that runs the service: the one whose image is ours.</summary>
-    public static V1Container? ServiceContainer(Workload workload) =>
-        workload.Pod.Containers.FirstOrDefault(c => c.Image?.StartsWith(ServiceContract.ImageRepositoryPrefix, StringComparison.Ordinal) == true);
+    /// <summary>The container that runs the service: the one whose image is ours (an overlay may add a registry).</summary>
+    public static V1Container? ServiceContainer(Workload workload) => workload.Pod.Containers.FirstOrDefault(c => OurExe(c.Image) is not null);
 
-    /// <summary>nymaspire/nym-api:1.0.1 → nym-api.</summary>
-    public static string Exe(V1Container container) => container.Image[ServiceContract.ImageRepositoryPrefix.Length..].Split(':')[0];
+    /// <summary>registry.example.com:5000/nymaspire/nym-api:1.0.1 → nym-api.</summary>
+    public static string Exe(V1Container container) => OurExe(container.Image) ?? "";
+
+    private static string? OurExe(string? image)
+    {
+        int slash = image?.LastIndexOf('/') ?? -1;
+        if (slash < 0)
+        {
+            return null;
+        }
+
+        string repository = image![..slash];
+        return repository == ServiceContract.ImageRepositoryPrefix.TrimEnd('/') || repository.EndsWith("/" + ServiceContract.ImageRepositoryPrefix.TrimEnd('/'), StringComparison.Ordinal)
+            ? image[(slash + 1)..].Split(':', '@')[0]
+            : null;
+    }
 
     /// <summary>An environment variable's literal value; null when missing or taken from elsewhere.</summary>
     public static string? Value(V1Container container, string name) => container.Env?.FirstOrDefault(e => e.Name == name)?.Value;
