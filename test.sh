@@ -4,6 +4,26 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# tests/NymAspire.Deployment.Tests renders deploy/kubernetes with `kubectl kustomize` (offline; no cluster needed).
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "test.sh: installing kubectl from apt for the deployment tests" >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo="sudo"
+    else
+      echo "test.sh: kubectl is missing and this user cannot install it (not root, no sudo): install the kubectl package, then run ./test.sh again." >&2
+      echo "0 passed, 1 failed"
+      exit 1
+    fi
+  fi
+  if ! { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl; } >&2; then
+    echo "test.sh: could not install kubectl with apt-get: install the kubectl package, then run ./test.sh again." >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
