@@ -23,6 +23,19 @@ var topology = builder.AddProject<Projects.Nym_Topology>("nym-api")
     .WithEnvironment("NYM_DATA_DIR", Path.Combine(home, "nym-api"))
     .WithHttpHealthCheck("/health", endpointName: "http");
 
+// The deployment's service token (DESIGN.md principle 2): every caller of the KeyStore and the crypto service shows
+// it. Generated afresh for each run unless configured (Parameters:service-token), since everything restarts together.
+var serviceToken = builder.AddParameter("service-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+
+// Custody of the clients' keys, in Nym's file layout under <home>/clients/<id>/data.
+var keyStore = builder.AddProject<Projects.Nym_KeyStore>("keystore")
+    .WithHttpEndpoint(name: "http", env: "NYM_HTTP_PORT", isProxied: false)
+    .WithEndpoint(name: "grpc", scheme: "http", env: "NYM_GRPC_PORT", isProxied: false)
+    .WithEndpoint("grpc", endpoint => endpoint.Transport = "http2")
+    .WithEnvironment("NYM_HOME", home)
+    .WithEnvironment("NYM_SERVICE_TOKEN", serviceToken)
+    .WithHttpHealthCheck("/health", endpointName: "http");
+
 IResourceBuilder<ProjectResource> Node<TProject>(string name, params string[] runArguments)
     where TProject : IProjectMetadata, new() =>
     builder.AddProject<TProject>(name)

@@ -8,7 +8,7 @@ namespace NymAspire.Tests;
 /// <summary>The real AppHost, started as a whole: every resource healthy and the network listed by nym-api.</summary>
 public sealed class NetworkTests : IDisposable
 {
-    private static readonly string[] Resources = ["nym-api", "mix-1-1", "mix-2-1", "mix-3-1", "gateway-1"];
+    private static readonly string[] Resources = ["nym-api", "keystore", "mix-1-1", "mix-2-1", "mix-3-1", "gateway-1"];
     private readonly string _home = Directory.CreateTempSubdirectory("nymaspire-app-").FullName;
 
     public void Dispose() => Directory.Delete(_home, recursive: true);
