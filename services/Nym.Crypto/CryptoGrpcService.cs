@@ -17,7 +17,8 @@ namespace Nym.Crypto;
 /// header with a message that says what to do, and never carry a key, an address or a payload.
 /// </summary>
 internal sealed class CryptoGrpcService(
-    ClientKeyCache keys, ITopologySource topology, KeyStoreService.KeyStoreServiceClient keyStore, CryptoOptions options, CryptoMetrics metrics)
+    ClientKeyCache keys, ITopologySource topology, KeyStoreService.KeyStoreServiceClient keyStore, CryptoOptions options, CryptoMetrics metrics,
+    UsedReplyDigests usedReplies)
     : CryptoService.CryptoServiceBase
 {
     public const string NoRoute =
@@ -190,16 +191,34 @@ internal sealed class CryptoGrpcService(
         var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
         var replyKeys = await TakeReplyKeysAsync(request, context.CancellationToken).ConfigureAwait(false);
         // Each key opens one reply only: a second payload with the same digest in this batch finds nothing.
-        Func<Bytes32, byte[]?> take = digest => replyKeys.Remove(digest, out var key) ? key : null;
+        Func<Bytes32, byte[]?> take = digest =>
+        {
+            if (!replyKeys.Remove(digest, out var key))
+            {
+                return null;
+            }
+
+            usedReplies.Add(digest);
+            return key;
+        };
 
         var reply = new OpenPayloadsResponse();
         foreach (var payload in request.Payloads)
         {
+            if (IsUsedReply(payload))
+            {
+                metrics.Opened("dropped");
+                reply.Payloads.Add(new OpenedPayload { Dropped = new Dropped() });
+                continue;
+            }
+
             var opened = ClientPayload.Open(payload.Span, client.AckKey.Bytes, client.EncryptionPrivateKey, take);
             var message = opened.Kind switch
             {
                 ClientPayloadKind.Ack => new OpenedPayload { Ack = ByteString.CopyFrom(opened.AckedFragment.ToBytes()) },
-                ClientPayloadKind.Fragment => new OpenedPayload { Fragment = UnsafeByteOperations.UnsafeWrap(opened.Content) },
+                // Garbage decrypts too (no MAC): what does not parse as a fragment is dropped here, not by the reassembler.
+                ClientPayloadKind.Fragment when Fragment.TryParse(opened.Content, out _) == FragmentParseStatus.Ok =>
+                    new OpenedPayload { Fragment = UnsafeByteOperations.UnsafeWrap(opened.Content) },
                 ClientPayloadKind.Reply => new OpenedPayload { Reply = UnsafeByteOperations.UnsafeWrap(opened.Content) },
                 _ => new OpenedPayload { Dropped = new Dropped() },
             };
@@ -210,13 +229,17 @@ internal sealed class CryptoGrpcService(
         return reply;
     }
 
+    private static bool CouldBeReply(ByteString payload) => payload.Length > ReplySurb.DigestLength && payload.Length != AckPayload.Length;
+
+    private bool IsUsedReply(ByteString payload) => CouldBeReply(payload) && usedReplies.Contains(Bytes32.From(payload.Span[..ReplySurb.DigestLength]));
+
     /// <summary>One TakeReplyKeys call for the digests of every payload that could be a reply (nym-mixnet.md §4).</summary>
     private async Task<Dictionary<Bytes32, byte[]>> TakeReplyKeysAsync(OpenPayloadsRequest request, CancellationToken cancellation)
     {
         var take = new TakeReplyKeysRequest { ClientId = request.ClientId };
         foreach (var payload in request.Payloads)
         {
-            if (payload.Length > ReplySurb.DigestLength && payload.Length != AckPayload.Length)
+            if (CouldBeReply(payload) && !IsUsedReply(payload))
             {
                 take.Digests.Add(UnsafeByteOperations.UnsafeWrap(payload.Memory[..ReplySurb.DigestLength]));
             }

@@ -44,11 +44,13 @@ internal sealed class CryptoHost : IAsyncDisposable
 
     public T Service<T>() where T : notnull => _app.Services.GetRequiredService<T>();
 
-    public static async Task<CryptoHost> StartAsync(Uri keyStore, ITopologySource topology, int maxMessageLength = CryptoOptions.DefaultMaxMessageLength)
+    /// <param name="topology">a fixed topology, or null to watch nym-api at <paramref name="topologyUrl"/> as the exe does.</param>
+    public static async Task<CryptoHost> StartAsync(
+        Uri keyStore, ITopologySource? topology, int maxMessageLength = CryptoOptions.DefaultMaxMessageLength, Uri? topologyUrl = null)
     {
         var options = new CryptoHostOptions(IPAddress.Loopback, 0, 0, new CryptoOptions
         {
-            KeyStoreUrl = keyStore, ServiceToken = Token, MaxMessageLength = maxMessageLength,
+            KeyStoreUrl = keyStore, TopologyUrl = topologyUrl, ServiceToken = Token, MaxMessageLength = maxMessageLength,
         });
         var app = CryptoApp.Build(options, topology, services =>
         {
