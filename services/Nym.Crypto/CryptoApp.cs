@@ -34,6 +34,9 @@ public static class CryptoApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.AddServiceDefaults(CryptoMetrics.MeterName);
+        // Quiet framework logs, set here rather than in an appsettings.json: nym-client references this project to
+        // host the service, and a second appsettings.json would collide with its own in the output.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);
 
         var endpoints = new CryptoEndpoints();
         builder.WebHost.ConfigureKestrel(kestrel =>
