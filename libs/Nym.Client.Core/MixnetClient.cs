@@ -327,7 +327,7 @@ public sealed partial class MixnetClient : IAsyncDisposable
                 batch.Clear();
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (IsStopping(e, cancellationToken))
         {
             // Stopping.
         }
@@ -429,7 +429,7 @@ public sealed partial class MixnetClient : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (IsStopping(e, cancellationToken))
         {
             // Stopping.
         }
@@ -471,6 +471,10 @@ public sealed partial class MixnetClient : IAsyncDisposable
         LogRetransmitting(packets.Count);
     }
 
+    /// <summary>A cancellation of ours, however it surfaced: directly, or as a gRPC call cancelled by us.</summary>
+    private static bool IsStopping(Exception e, CancellationToken stopping) =>
+        stopping.IsCancellationRequested && (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled });
+
     /// <summary>Stops the streams and closes the gateway link; queued packets are dropped.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -480,13 +484,16 @@ public sealed partial class MixnetClient : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        try
+        foreach (var loop in _loops)
         {
-            await Task.WhenAll(_loops).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The streams end by cancellation.
+            try
+            {
+                await loop.ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsStopping(e, _stopping.Token))
+            {
+                // The streams end by cancellation.
+            }
         }
 
         await _cover.DisposeAsync().ConfigureAwait(false);
