@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nym.Protocol.Addressing;
@@ -132,6 +133,41 @@ public sealed class EndToEndTests(Network network)
             await client.SendAsync(self, "after the restart"u8.ToArray(), false, TestContext.Current.CancellationToken);
             Assert.Equal("after the restart"u8.ToArray(), (await NextAsync(client)).Message.ToArray());
             Assert.True(client.Link.Connections >= 2, $"{client.Link.Connections} connection(s)");
+        }
+    }
+
+    [Fact]
+    public async Task AMixNodeStoppedAndRestartedMidTransferCostsRetransmissionsNotTheMessage()
+    {
+        await using var host = await ClientServicesHost.StartAsync(network);
+        var (_, client) = await InitAndStartAsync(host, "grace");
+        long retransmissions = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ClientMetrics.MeterName && instrument.Name == "nym.client.retransmissions")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref retransmissions, value));
+        listener.Start();
+        await using (client)
+        {
+            var message = RandomNumberGenerator.GetBytes(20_000);
+            await network.RestartMixNodeAsync(1, async () =>
+            {
+                // Every route crosses the one layer-1 node: no packet and no ack gets through while it is down, so
+                // each fragment's timer runs out and it is sent again.
+                await client.SendAsync(Parse(client.Address), message, false, TestContext.Current.CancellationToken);
+                await Eventually.TrueAsync(() => Interlocked.Read(ref retransmissions) > 0, "a retransmission while the node is down", Patience);
+            });
+
+            var received = await NextAsync(client);
+            Assert.True(message.AsSpan().SequenceEqual(received.Message.Span), "the message arrived changed");
+            await Eventually.TrueAsync(() => client.PendingAckCount == 0, "every fragment acknowledged after the restart", Patience);
         }
     }
 
