@@ -67,12 +67,33 @@ internal sealed class KeyCustody(KeyStoreOptions options, KeyStoreDatabase datab
             // Whatever an earlier client of this id left in the database (its directory deleted by hand) is not this client's.
             database.ForgetClient(clientId);
             OnDisk(DataDirectory(clientId), () => KeyDirectories.Create(DataDirectory(clientId)));
-            // Nym's order: for a key pair the public key first (nym-client-api.md §6).
-            Write(clientId, KeyFile.PublicIdentity, keys.Identity.PublicKey.AsReadOnlySpan());
-            Write(clientId, KeyFile.PrivateIdentity, keys.Identity.PrivateKey);
-            Write(clientId, KeyFile.PublicEncryption, keys.Encryption.PublicKey.AsReadOnlySpan());
-            Write(clientId, KeyFile.PrivateEncryption, keys.Encryption.PrivateKey);
-            Write(clientId, KeyFile.Ack, keys.Ack.Bytes);
+            try
+            {
+                // Nym's order: for a key pair the public key first (nym-client-api.md §6).
+                Write(clientId, KeyFile.PublicIdentity, keys.Identity.PublicKey.AsReadOnlySpan());
+                Write(clientId, KeyFile.PrivateIdentity, keys.Identity.PrivateKey);
+                Write(clientId, KeyFile.PublicEncryption, keys.Encryption.PublicKey.AsReadOnlySpan());
+                Write(clientId, KeyFile.PrivateEncryption, keys.Encryption.PrivateKey);
+                Write(clientId, KeyFile.Ack, keys.Ack.Bytes);
+            }
+            catch (RpcException)
+            {
+                // A full disk must not leave half a client that every later call reports as DATA_LOSS: remove what
+                // was written (File.Delete ignores missing files), so that the create can simply be retried.
+                foreach (var file in KeyFile.ClientKeys)
+                {
+                    try
+                    {
+                        File.Delete(PathOf(clientId, file));
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // What cannot be removed stays; the error already returned says where the trouble is.
+                    }
+                }
+
+                throw;
+            }
             var entry = new ClientEntry(keys, null);
             Remember(clientId, entry);
             return entry;

@@ -34,6 +34,9 @@ internal static class KeyStoreApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.AddServiceDefaults(KeyStoreServiceExtensions.MeterName);
+        // Quiet framework logs, set here rather than in an appsettings.json: nym-client references this project to
+        // host the service, and a second appsettings.json would collide with its own in the output.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);
 
         var endpoints = new ServiceEndpoints();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -97,6 +97,7 @@ internal sealed class KeyStoreGrpcService(KeyCustody custody, KeyStoreDatabase d
             }
         }
 
+        // Keys only for a client that exists (NOT_FOUND otherwise), as for every other call.
         custody.Get(request.ClientId);
         var (added, dropped) = database.StoreReplyKeys(request.ClientId, [.. request.Keys.Select(k => (k.Digest.ToByteArray(), k.Key.ToByteArray()))]);
         metrics.ReplyKeysStored(added, dropped);

@@ -98,6 +98,25 @@ public sealed class PersistenceTests
     }
 
     [Fact]
+    public async Task A_create_that_cannot_write_leaves_no_half_client_behind()
+    {
+        using var home = new TempDirectory();
+        await using var host = await KeyStoreHost.StartAsync(home.Path);
+        // A directory where ack_key.pem must go: the last file of a create cannot be written.
+        var blocker = Path.Combine(host.DataDirectory("alice"), "ack_key.pem");
+        Directory.CreateDirectory(blocker);
+
+        var e = await RpcAssert.Refused(StatusCode.Internal, () => host.CreateAsync("alice"));
+
+        Assert.Contains(blocker, e.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(host.DataDirectory("alice")));
+        await RpcAssert.Refused(StatusCode.NotFound, () => host.GetPublicKeysAsync("alice"));
+        Directory.Delete(blocker);
+        var created = await host.CreateAsync("alice");
+        Assert.Equal(created, await host.GetPublicKeysAsync("alice"));
+    }
+
+    [Fact]
     public async Task A_cache_of_one_client_still_serves_many()
     {
         using var home = new TempDirectory();

@@ -1,0 +1,230 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Nym.Crypto.V1;
+using Nym.KeyStore.V1;
+using Nym.Protocol.Addressing;
+using Nym.Protocol.Fragments;
+using Nym.Protocol.Framing;
+using Nym.Protocol.Keys;
+using Nym.Sphinx;
+using Xunit;
+using PreparedPacket = Nym.Crypto.V1.PreparedPacket;
+
+namespace Nym.Crypto.Tests;
+
+/// <summary>Each RPC against the real service and a real KeyStore over gRPC, with a topology of made-up nodes.</summary>
+public sealed class ServiceTests : IAsyncLifetime
+{
+    private readonly IdentityKeyPair _gateway = IdentityKeyPair.Generate();
+    private readonly FixedTopology _topology = new();
+    private KeyStoreHost _keyStore = null!;
+    private CryptoHost _crypto = null!;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private CryptoService.CryptoServiceClient Client => _crypto.Client;
+
+    public async ValueTask InitializeAsync()
+    {
+        _topology.Current = Topologies.ThreeMixesAndGateway(_gateway);
+        _keyStore = await KeyStoreHost.StartAsync();
+        _crypto = await CryptoHost.StartAsync(_keyStore.Url, _topology);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _crypto.DisposeAsync();
+        await _keyStore.DisposeAsync();
+    }
+
+    private string Recipient() =>
+        new Recipient(IdentityKeyPair.Generate().PublicKey, EncryptionKeyPair.Generate().PublicKey, _gateway.PublicKey).ToBase58String();
+
+    private async Task<List<PreparedPacket>> PrepareAsync(PrepareMessageRequest request)
+    {
+        using var call = Client.PrepareMessage(request, cancellationToken: Token);
+        var packets = new List<PreparedPacket>();
+        await foreach (var packet in call.ResponseStream.ReadAllAsync(Token))
+        {
+            packets.Add(packet);
+        }
+
+        return packets;
+    }
+
+    [Fact]
+    public async Task A_message_comes_back_as_its_fragments_packets_in_fragment_order()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        var message = new byte[200_000];
+        Random.Shared.NextBytes(message);
+
+        var packets = await PrepareAsync(new PrepareMessageRequest
+        {
+            ClientId = "alice", Recipient = Recipient(), Message = ByteString.CopyFrom(message), Timing = new PacketTiming(),
+        });
+
+        // 200 kB is 125 fragments: more than one batch, so the batches' order shows too.
+        var reassembler = new MessageReassembler();
+        ReassembledMessage? whole = null;
+        for (int i = 0; i < packets.Count; i++)
+        {
+            var packet = packets[i];
+            Assert.Equal(PacketSize.Regular.PacketLength(), packet.SphinxPacket.Length);
+            Assert.True(NymNodeRoutingAddress.TryParse(packet.FirstHop.Span, out _, out _));
+            Assert.Equal(FragmentParseStatus.Ok, Fragment.TryParse(packet.Fragment.Memory, out var fragment));
+            Assert.Equal(fragment.Identifier.ToBytes(), packet.FragmentId.ToByteArray());
+            Assert.Equal(i + 1, fragment.Current);
+            Assert.Equal(0ul, packet.ExpectedDelayNs);
+            var status = reassembler.TryInsert(packet.Fragment.Memory, out var done);
+            whole ??= status == ReassemblyStatus.Completed ? done : null;
+        }
+
+        Assert.True(packets.Count > CryptoGrpcServiceBatch);
+        Assert.NotNull(whole);
+        Assert.Equal(message, whole.Message.ToArray());
+        Assert.False(whole.HasReplySurb);
+    }
+
+    /// <summary>The service's batch size (64), which the message test must exceed.</summary>
+    private const int CryptoGrpcServiceBatch = 64;
+
+    [Fact]
+    public async Task With_a_reply_surb_its_key_is_in_the_keystore_before_the_first_packet()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        using var call = Client.PrepareMessage(new PrepareMessageRequest
+        {
+            ClientId = "alice", Recipient = Recipient(), Message = ByteString.CopyFromUtf8("hello"), WithReplySurb = true,
+        }, cancellationToken: Token);
+        Assert.True(await call.ResponseStream.MoveNext(Token));
+        var first = call.ResponseStream.Current;
+
+        var reassembler = new MessageReassembler();
+        Assert.Equal(ReassemblyStatus.Completed, reassembler.TryInsert(first.Fragment.Memory, out var whole));
+        Assert.True(Nym.Protocol.Packets.ReplySurb.TryParse(whole!.ReplySurb.Span, out var surb, out var error), error);
+        var taken = await _keyStore.Client.TakeReplyKeysAsync(
+            new TakeReplyKeysRequest { ClientId = "alice", Digests = { ByteString.CopyFrom(surb!.KeyDigest.AsReadOnlySpan()) } }, cancellationToken: Token);
+        Assert.Equal(surb.EncryptionKey.ToArray(), Assert.Single(taken.Keys).Key.ToByteArray());
+    }
+
+    [Fact]
+    public async Task Cover_packets_carry_the_zero_fragment_id_and_no_fragment()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        var cover = await Client.PrepareCoverAsync(new PrepareCoverRequest { ClientId = "alice", Count = 7 }, cancellationToken: Token);
+
+        Assert.Equal(7, cover.Packets.Count);
+        Assert.All(cover.Packets, p => Assert.Equal(new byte[5], p.FragmentId.ToByteArray()));
+        Assert.All(cover.Packets, p => Assert.True(p.Fragment.IsEmpty));
+        Assert.All(cover.Packets, p => Assert.Equal(PacketSize.Regular.PacketLength(), p.SphinxPacket.Length));
+        Assert.Equal(7, cover.Packets.Select(p => p.SphinxPacket).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_retransmission_keeps_the_fragment_id_in_a_new_packet()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        var recipient = Recipient();
+        var original = Assert.Single(await PrepareAsync(new PrepareMessageRequest { ClientId = "alice", Recipient = recipient, Message = ByteString.CopyFromUtf8("again") }));
+
+        var again = await Client.RePrepareFragmentsAsync(new RePrepareFragmentsRequest
+        {
+            ClientId = "alice", Fragments = { new Retransmission { Recipient = recipient, Fragment = original.Fragment } },
+        }, cancellationToken: Token);
+
+        var packet = Assert.Single(again.Packets);
+        Assert.Equal(original.FragmentId, packet.FragmentId);
+        Assert.Equal(original.Fragment, packet.Fragment);
+        Assert.NotEqual(original.SphinxPacket, packet.SphinxPacket);
+    }
+
+    [Fact]
+    public async Task A_reply_through_a_surb_is_one_packet_to_the_surbs_first_hop()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        var preparer = new Nym.Protocol.Packets.PacketPreparer(IdentityKeyPair.Generate().PublicKey, EncryptionKeyPair.Generate().PublicKey,
+            _gateway.PublicKey, AckKey.Generate(), Nym.Protocol.Packets.PacketDelays.Default);
+        Assert.True(preparer.TryCreateReplySurb(_topology.Current!, out var surb));
+
+        var reply = await Client.PrepareReplyAsync(new PrepareReplyRequest
+        {
+            ClientId = "alice", ReplySurb = ByteString.CopyFrom(surb!.ToBytes()), Message = ByteString.CopyFrom(new byte[1610]),
+        }, cancellationToken: Token);
+
+        Assert.Equal(PacketSize.Regular.PacketLength(), reply.SphinxPacket.Length);
+        Assert.True(NymNodeRoutingAddress.TryFromSphinxAddress(surb.Surb.FirstHop, out var firstHop, out _));
+        Assert.Equal(firstHop.ToUnpaddedBytes(), reply.FirstHop.ToByteArray());
+        Assert.True(reply.Fragment.IsEmpty);
+    }
+
+    [Fact]
+    public async Task An_unknown_client_is_not_found_naming_it()
+    {
+        var status = await Rpc.FailureAsync(() => Client.PrepareCoverAsync(new PrepareCoverRequest { ClientId = "nobody", Count = 1 }, cancellationToken: Token).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, status.StatusCode);
+        Assert.Contains("no client 'nobody'", status.Detail, StringComparison.Ordinal);
+        Assert.Contains("nym-client init", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_without_a_gateway_is_a_failed_precondition()
+    {
+        await _keyStore.Client.CreateClientAsync(new CreateClientRequest { ClientId = "fresh" }, cancellationToken: Token);
+        var status = await Rpc.FailureAsync(() => Client.PrepareCoverAsync(new PrepareCoverRequest { ClientId = "fresh", Count = 1 }, cancellationToken: Token).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, status.StatusCode);
+        Assert.Contains("no gateway yet", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_topology_every_preparation_is_a_failed_precondition()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        _topology.Current = null;
+
+        var statuses = new[]
+        {
+            await Rpc.FailureAsync(() => Client.PrepareCoverAsync(new PrepareCoverRequest { ClientId = "alice", Count = 1 }, cancellationToken: Token).ResponseAsync),
+            await Rpc.FailureAsync(() => PrepareAsync(new PrepareMessageRequest { ClientId = "alice", Recipient = Recipient(), Message = ByteString.CopyFromUtf8("x") })),
+        };
+
+        Assert.All(statuses, s => Assert.Equal(StatusCode.FailedPrecondition, s.StatusCode));
+        Assert.All(statuses, s => Assert.Equal(CryptoGrpcServiceNoRoute, s.Detail));
+    }
+
+    private const string CryptoGrpcServiceNoRoute =
+        "no usable route in the topology yet (are mix nodes of all three layers and a gateway registered with nym-api?)";
+
+    [Fact]
+    public async Task A_recipient_whose_gateway_is_not_in_the_topology_is_a_failed_precondition()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        var elsewhere = new Recipient(IdentityKeyPair.Generate().PublicKey, EncryptionKeyPair.Generate().PublicKey, IdentityKeyPair.Generate().PublicKey);
+
+        var status = await Rpc.FailureAsync(() => PrepareAsync(new PrepareMessageRequest { ClientId = "alice", Recipient = elsewhere.ToBase58String(), Message = ByteString.CopyFromUtf8("x") }));
+
+        Assert.Equal(StatusCode.FailedPrecondition, status.StatusCode);
+    }
+
+    [Fact]
+    public async Task Garbage_payloads_open_as_dropped_in_order()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        var request = new OpenPayloadsRequest { ClientId = "alice" };
+        foreach (int length in new[] { 0, 5, 32, 100, 2000 })
+        {
+            request.Payloads.Add(ByteString.CopyFrom(new byte[length]));
+        }
+
+        var opened = await Client.OpenPayloadsAsync(request, cancellationToken: Token);
+
+        Assert.Equal(5, opened.Payloads.Count);
+        // Too short for anything, or exactly a digest with nothing after it: dropped, each in its place. (21 bytes
+        // would decrypt to whatever fragment id: Nym's acks carry no MAC, nym-mixnet.md §2.4.)
+        Assert.Equal(OpenedPayload.KindOneofCase.Dropped, opened.Payloads[0].KindCase);
+        Assert.Equal(OpenedPayload.KindOneofCase.Dropped, opened.Payloads[1].KindCase);
+        Assert.Equal(OpenedPayload.KindOneofCase.Dropped, opened.Payloads[2].KindCase);
+    }
+}
