@@ -33,6 +33,7 @@ public sealed class Network : IAsyncLifetime
     private readonly TempDirectory _home = new("nym-gateway-tests-home-");
     private readonly CapturedLogs _gatewayLogs = new();
     private readonly List<WebApplication> _mixNodes = [];
+    private readonly List<(NodeConfig Config, NodeKeys Keys)> _mixNodeSetups = [];
     private TopologyProcess? _topology;
     private bool _disposed;
 
@@ -97,6 +98,7 @@ public sealed class Network : IAsyncLifetime
             }
 
             _mixNodes.Add(node);
+            _mixNodeSetups.Add((config, keys));
         }
 
         GatewayConfig = new NodeConfig
@@ -130,6 +132,23 @@ public sealed class Network : IAsyncLifetime
     {
         await StopGatewayAsync();
         await StartGatewayAsync();
+    }
+
+    /// <summary>
+    /// Stops the mix node of <paramref name="layer"/> (a clean stop, as on SIGTERM), runs <paramref name="whileDown"/>,
+    /// then starts a new one with the same keys and ports.
+    /// </summary>
+    public async Task RestartMixNodeAsync(int layer, Func<Task> whileDown)
+    {
+        ArgumentNullException.ThrowIfNull(whileDown);
+        int index = layer - 1;
+        await _mixNodes[index].StopAsync(CancellationToken.None);
+        await _mixNodes[index].DisposeAsync();
+        await whileDown();
+        var (config, keys) = _mixNodeSetups[index];
+        var node = MixNodeApp.Build(config, keys, Quiet);
+        _mixNodes[index] = node;
+        await node.StartAsync(TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()
