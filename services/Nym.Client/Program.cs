@@ -1,0 +1,1 @@
+var x = 1; return x - 1;
