@@ -32,7 +32,7 @@ internal sealed partial class AppHub(IMixnetSession session, ReceivedStore store
     {
         try
         {
-            await foreach (var message in session.Received.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var message in session.ReceiveAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 lock (_lock)
                 {

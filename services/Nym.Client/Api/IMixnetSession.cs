@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Nym.Protocol.Addressing;
 
 namespace Nym.Client.Api;
@@ -17,8 +16,8 @@ internal interface IMixnetSession
     /// <summary>Queues a reply through a reply SURB (its bytes as the app gave them, nym-client-api.md §4).</summary>
     ValueTask<string?> SendReplyAsync(byte[] replySurb, ReadOnlyMemory<byte> message, CancellationToken cancellationToken);
 
-    /// <summary>Every whole message received, once each.</summary>
-    ChannelReader<InboundMessage> Received { get; }
+    /// <summary>Every whole message received, once each, until the session ends or <paramref name="cancellationToken"/> fires.</summary>
+    IAsyncEnumerable<InboundMessage> ReceiveAllAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A message from the mixnet with the reply SURB its sender attached (its bytes), if any.</summary>
