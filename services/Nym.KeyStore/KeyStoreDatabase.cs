@@ -1,0 +1,232 @@
+using Microsoft.Data.Sqlite;
+
+namespace Nym.KeyStore;
+
+/// <summary>The service could not start: its message says what is wrong and where.</summary>
+public sealed class KeyStoreStartupException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// <c>&lt;home&gt;/keystore/keystore.sqlite</c>: what Nym 1.0.1 keeps outside the client's PEM files, namely the
+/// gateway a client registered with (in Nym, its config.toml) and the keys of the reply SURBs it handed out (in Nym,
+/// the sled store data/reply_key_store, nym-client-api.md §6). One connection used under a lock: every operation,
+/// take-and-delete included, is one transaction that no other call interleaves with.
+/// </summary>
+internal sealed class KeyStoreDatabase : IDisposable
+{
+    // PRAGMA user_version: 0 is a new file; raise it with a migration step when the tables change.
+    private const int SchemaVersion = 1;
+
+    private readonly Lock _gate = new();
+    private readonly SqliteConnection _connection;
+    private readonly int _maxReplyKeysPerClient;
+
+    private KeyStoreDatabase(SqliteConnection connection, int maxReplyKeysPerClient)
+    {
+        _connection = connection;
+        _maxReplyKeysPerClient = maxReplyKeysPerClient;
+    }
+
+    /// <summary>Creates the directory (mode 0700) and the database when missing; a failure names the file and why.</summary>
+    public static KeyStoreDatabase Open(KeyStoreOptions options)
+    {
+        SqliteConnection? connection = null;
+        var path = options.DatabasePath;
+        try
+        {
+            KeyDirectories.Create(Path.GetDirectoryName(path)!);
+            // No pooling: disposing the store must release the file, for a clean shutdown and for a restart in-process.
+            connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = path,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Pooling = false,
+            }.ToString());
+            connection.Open();
+            using (var pragma = connection.CreateCommand())
+            {
+                // WAL with NORMAL sync: a write costs no fsync of the whole journal and survives a crash of the process.
+                pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+                pragma.ExecuteNonQuery();
+            }
+
+            Migrate(connection, path);
+            return new KeyStoreDatabase(connection, options.MaxReplyKeysPerClient);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+        {
+            connection?.Dispose();
+            throw new KeyStoreStartupException($"cannot use the KeyStore database {path}: {e.Message}", e);
+        }
+        catch (KeyStoreStartupException)
+        {
+            connection?.Dispose();
+            throw;
+        }
+    }
+
+    private static void Migrate(SqliteConnection connection, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version";
+        var version = (long)command.ExecuteScalar()!;
+        if (version > SchemaVersion)
+        {
+            throw new KeyStoreStartupException(
+                $"{path} has schema version {version}, newer than this nym-keystore knows ({SchemaVersion}); run a newer nym-keystore or restore a backup.");
+        }
+
+        if (version == 0)
+        {
+            using var transaction = connection.BeginTransaction();
+            command.Transaction = transaction;
+            // reply_key_counts is kept by the triggers so that bounding a client's keys costs a lookup, not a count.
+            command.CommandText = """
+                CREATE TABLE gateways (client_id TEXT PRIMARY KEY, identity_key BLOB NOT NULL);
+                CREATE TABLE reply_keys (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    client_id TEXT NOT NULL,
+                    digest BLOB NOT NULL,
+                    key BLOB NOT NULL,
+                    UNIQUE (client_id, digest));
+                CREATE INDEX reply_keys_by_age ON reply_keys (client_id, seq);
+                CREATE TABLE reply_key_counts (client_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
+                CREATE TRIGGER reply_key_added AFTER INSERT ON reply_keys BEGIN
+                    INSERT INTO reply_key_counts (client_id, count) VALUES (NEW.client_id, 1)
+                        ON CONFLICT (client_id) DO UPDATE SET count = count + 1;
+                END;
+                CREATE TRIGGER reply_key_removed AFTER DELETE ON reply_keys BEGIN
+                    UPDATE reply_key_counts SET count = count - 1 WHERE client_id = OLD.client_id;
+                END;
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+
+    public byte[]? GetGateway(string clientId)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT identity_key FROM gateways WHERE client_id = $id";
+            command.Parameters.AddWithValue("$id", clientId);
+            return command.ExecuteScalar() as byte[];
+        }
+    }
+
+    public void SetGateway(string clientId, byte[] identityKey)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO gateways (client_id, identity_key) VALUES ($id, $key)
+                ON CONFLICT (client_id) DO UPDATE SET identity_key = $key
+                """;
+            command.Parameters.AddWithValue("$id", clientId);
+            command.Parameters.AddWithValue("$key", identityKey);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Forgets what a previous client of that id left here, before a new client takes the id.</summary>
+    public void ForgetClient(string clientId)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var command = _connection.CreateCommand();
+            command.CommandText = "DELETE FROM gateways WHERE client_id = $id; DELETE FROM reply_keys WHERE client_id = $id;";
+            command.Parameters.AddWithValue("$id", clientId);
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>
+    /// Stores keys (a digest already stored keeps its key) and then drops the client's oldest keys beyond the bound.
+    /// Returns how many were added and how many old ones were dropped.
+    /// </summary>
+    public (int Added, int Dropped) StoreReplyKeys(string clientId, IReadOnlyList<(byte[] Digest, byte[] Key)> keys)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            int added = 0;
+            using (var insert = _connection.CreateCommand())
+            {
+                insert.CommandText = "INSERT INTO reply_keys (client_id, digest, key) VALUES ($id, $digest, $key) ON CONFLICT (client_id, digest) DO NOTHING";
+                insert.Parameters.AddWithValue("$id", clientId);
+                var digest = insert.Parameters.Add("$digest", SqliteType.Blob);
+                var key = insert.Parameters.Add("$key", SqliteType.Blob);
+                foreach (var (d, k) in keys)
+                {
+                    digest.Value = d;
+                    key.Value = k;
+                    added += insert.ExecuteNonQuery();
+                }
+            }
+
+            int dropped = 0;
+            using (var trim = _connection.CreateCommand())
+            {
+                trim.CommandText = """
+                    DELETE FROM reply_keys WHERE seq IN (
+                        SELECT seq FROM reply_keys WHERE client_id = $id ORDER BY seq
+                        LIMIT max(0, (SELECT count FROM reply_key_counts WHERE client_id = $id) - $max))
+                    """;
+                trim.Parameters.AddWithValue("$id", clientId);
+                trim.Parameters.AddWithValue("$max", _maxReplyKeysPerClient);
+                dropped = trim.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return (added, dropped);
+        }
+    }
+
+    /// <summary>Returns and deletes, in one transaction, the keys of those digests that are stored: each is returned once only.</summary>
+    public List<(byte[] Digest, byte[] Key)> TakeReplyKeys(string clientId, IEnumerable<byte[]> digests)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var take = _connection.CreateCommand();
+            take.CommandText = "DELETE FROM reply_keys WHERE client_id = $id AND digest = $digest RETURNING key";
+            take.Parameters.AddWithValue("$id", clientId);
+            var digest = take.Parameters.Add("$digest", SqliteType.Blob);
+            var taken = new List<(byte[], byte[])>();
+            foreach (var d in digests)
+            {
+                digest.Value = d;
+                if (take.ExecuteScalar() is byte[] key)
+                {
+                    taken.Add((d, key));
+                }
+            }
+
+            transaction.Commit();
+            return taken;
+        }
+    }
+
+    /// <summary>For the health check: the database answers a query.</summary>
+    public bool IsReadable()
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM gateways";
+            return command.ExecuteScalar() is long;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _connection.Dispose();
+        }
+    }
+}

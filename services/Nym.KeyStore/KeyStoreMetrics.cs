@@ -1,0 +1,65 @@
+using System.Diagnostics.Metrics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Nym.KeyStore;
+
+/// <summary>
+/// The <c>Nym.KeyStore</c> meter (<see cref="KeyStoreServiceExtensions.MeterName"/>). Aggregates only: no tag carries
+/// a client id, a key or a digest (DESIGN.md principle 2).
+/// </summary>
+internal sealed class KeyStoreMetrics
+{
+    private readonly Counter<long> _clientsCreated;
+    private readonly Counter<long> _signatures;
+    private readonly Counter<long> _replyKeysStored;
+    private readonly Counter<long> _replyKeysDropped;
+    private readonly Counter<long> _replyKeysTaken;
+    private readonly Counter<long> _unauthenticated;
+
+    public KeyStoreMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(KeyStoreServiceExtensions.MeterName);
+        _clientsCreated = meter.CreateCounter<long>("nym.keystore.clients.created", "{client}", "Clients whose keys were generated and written.");
+        _signatures = meter.CreateCounter<long>("nym.keystore.signatures", "{signature}", "Signatures made with clients' identity keys.");
+        _replyKeysStored = meter.CreateCounter<long>("nym.keystore.reply_keys.stored", "{key}", "Reply-SURB keys stored.");
+        _replyKeysDropped = meter.CreateCounter<long>("nym.keystore.reply_keys.dropped", "{key}", "Oldest reply-SURB keys dropped because a client had too many.");
+        _replyKeysTaken = meter.CreateCounter<long>("nym.keystore.reply_keys.taken", "{key}", "Reply-SURB keys handed out (and deleted) to open replies.");
+        _unauthenticated = meter.CreateCounter<long>("nym.keystore.calls.unauthenticated", "{call}", "Calls refused for a missing or wrong service token.");
+    }
+
+    public void ClientCreated() => _clientsCreated.Add(1);
+
+    public void Signed() => _signatures.Add(1);
+
+    public void ReplyKeysStored(int stored, int dropped)
+    {
+        _replyKeysStored.Add(stored);
+        _replyKeysDropped.Add(dropped);
+    }
+
+    public void ReplyKeysTaken(int count) => _replyKeysTaken.Add(count);
+
+    public void Unauthenticated() => _unauthenticated.Add(1);
+}
+
+/// <summary>
+/// Counts the calls that the <see cref="ServiceTokenInterceptor"/> inside it refuses. Registered before it, so it sees
+/// the refusal; the service itself never answers UNAUTHENTICATED, so nothing else is counted.
+/// </summary>
+internal sealed class RefusedCallCounter(KeyStoreMetrics metrics) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
+        {
+            metrics.Unauthenticated();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Nym.KeyStore;
+
+// nym-keystore: the KeyStore service (DESIGN.md "Services"). Options come from the command line, else the environment, else the defaults.
+var home = new Option<string?>("--home")
+{
+    Description = "Nym's home directory: client keys in <home>/clients/<id>/data/*.pem (Nym 1.0.1's layout), the database in "
+        + $"<home>/keystore/keystore.sqlite; created when missing. Env NYM_HOME. Default: ~/.nym (here: {KeyStoreHostOptions.DefaultHome(_ => null)}).",
+    HelpName = "dir",
+};
+var httpPort = new Option<string?>("--http-port")
+{
+    Description = $"Port of the HTTP/1.1 endpoint (/health, /alive); 0 picks a free port. Env NYM_HTTP_PORT. Default: {KeyStoreHostOptions.DefaultHttpPort}.",
+    HelpName = "port",
+};
+var grpcPort = new Option<string?>("--grpc-port")
+{
+    Description = $"Port of the gRPC endpoint (HTTP/2 without TLS): KeyStoreService of keystore.proto; 0 picks a free port. Env NYM_GRPC_PORT. Default: {KeyStoreHostOptions.DefaultGrpcPort}.",
+    HelpName = "port",
+};
+var bind = new Option<string?>("--bind")
+{
+    Description = $"IP address both endpoints listen on (0.0.0.0 or :: for every interface). Env NYM_BIND. Default: {KeyStoreHostOptions.DefaultBind}.",
+    HelpName = "address",
+};
+var tokenFile = new Option<string?>("--token-file")
+{
+    Description = $"File whose first line is the deployment's service token, which every call must carry (at least {Microsoft.Extensions.Hosting.ServiceToken.MinimumLength} characters). "
+        + $"Without it the token comes from env {Microsoft.Extensions.Hosting.ServiceToken.EnvironmentVariable}. Default: none; nym-keystore refuses to start without a token.",
+    HelpName = "path",
+};
+
+var root = new RootCommand("nym-keystore: the NymAspire KeyStore. Keeps each client's keys in Nym 1.0.1's files, signs with its identity key "
+    + "(which never leaves), hands the other keys to the crypto and client services, and keeps reply-SURB keys; only for callers holding the service token.")
+{
+    home, httpPort, grpcPort, bind, tokenFile,
+};
+
+root.SetAction(async (parse, cancellationToken) =>
+{
+    if (!KeyStoreHostOptions.TryResolve(
+            parse.GetValue(home), parse.GetValue(httpPort), parse.GetValue(grpcPort), parse.GetValue(bind), parse.GetValue(tokenFile),
+            Environment.GetEnvironmentVariable, out var options, out var error))
+    {
+        return Fail(error);
+    }
+
+    try
+    {
+        await using var app = KeyStoreApp.Build(options!);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var endpoints = app.Services.GetRequiredService<ServiceEndpoints>();
+            StartupLog.Serving(app.Logger, endpoints.Http, endpoints.Grpc, options!.KeyStore.Home);
+        });
+        // The host stops on SIGTERM or Ctrl+C, lets calls finish, then disposes the database (closing SQLite).
+        await app.RunAsync(CancellationToken.None);
+        return 0;
+    }
+    catch (KeyStoreStartupException e)
+    {
+        return Fail(e.Message);
+    }
+    catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException or null)
+    {
+        // Kestrel's "Failed to bind to address …: address already in use."
+        return Fail(e.Message);
+    }
+});
+
+var parseResult = root.Parse(args);
+if (parseResult.Action is ParseErrorAction parseError)
+{
+    // A mistyped option gets its error on one line, not the whole help text after it.
+    parseError.ShowHelp = false;
+}
+
+// The generic host handles SIGTERM itself; System.CommandLine's own handler would cut its graceful stop short.
+return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"nym-keystore: {message}");
+    return 1;
+}
+
+internal static partial class StartupLog
+{
+    // The service's own endpoints and home, which operators and the process test look for; never a client's keys.
+    [LoggerMessage(Level = LogLevel.Information, Message = "nym-keystore serving HTTP on {Http} and gRPC on {Grpc}, home {Home}")]
+    public static partial void Serving(ILogger logger, Uri http, Uri grpc, string home);
+}

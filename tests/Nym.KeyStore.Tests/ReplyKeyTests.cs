@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Nym.KeyStore.V1;
+using Xunit;
+
+namespace Nym.KeyStore.Tests;
+
+/// <summary>Reply-SURB keys (nym-mixnet.md §4): stored, taken once only, bounded per client.</summary>
+public sealed class ReplyKeyTests : IAsyncLifetime
+{
+    private readonly TempDirectory _home = new();
+    private KeyStoreHost _host = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _host = await KeyStoreHost.StartAsync(_home.Path, maxReplyKeysPerClient: 50);
+        await _host.CreateAsync("alice");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _home.Dispose();
+    }
+
+    internal static ReplyKey NewKey() => new()
+    {
+        Digest = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(32)),
+        Key = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)),
+    };
+
+    private Task<StoreReplyKeysResponse> Store(string clientId, params ReplyKey[] keys) =>
+        _host.Client.StoreReplyKeysAsync(new StoreReplyKeysRequest { ClientId = clientId, Keys = { keys } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync;
+
+    private async Task<List<ReplyKey>> Take(string clientId, params ByteString[] digests) =>
+        [.. (await _host.Client.TakeReplyKeysAsync(new TakeReplyKeysRequest { ClientId = clientId, Digests = { digests } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken)).Keys];
+
+    [Fact]
+    public async Task Only_stored_digests_come_back_and_only_once()
+    {
+        var first = NewKey();
+        var second = NewKey();
+        var never = NewKey();
+        await Store("alice", first, second);
+
+        var taken = await Take("alice", first.Digest, never.Digest, second.Digest);
+
+        Assert.Equal(new[] { first, second }.OrderBy(k => k.Digest.ToBase64()), taken.OrderBy(k => k.Digest.ToBase64()));
+        Assert.Empty(await Take("alice", first.Digest, second.Digest));
+    }
+
+    [Fact]
+    public async Task One_clients_keys_are_not_anothers()
+    {
+        await _host.CreateAsync("bob");
+        var key = NewKey();
+        await Store("alice", key);
+
+        Assert.Empty(await Take("bob", key.Digest));
+        Assert.Equal(key, Assert.Single(await Take("alice", key.Digest)));
+    }
+
+    [Fact]
+    public async Task Concurrent_takes_of_the_same_keys_return_each_key_once_in_all()
+    {
+        var keys = Enumerable.Range(0, 200).Select(_ => NewKey()).ToArray();
+        await using var big = await KeyStoreHost.StartAsync(Path.Combine(_home.Path, "big"));
+        await big.CreateAsync("carol");
+        await big.Client.StoreReplyKeysAsync(new StoreReplyKeysRequest { ClientId = "carol", Keys = { keys } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+        var digests = keys.Select(k => k.Digest).ToArray();
+
+        var takes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => big.Client.TakeReplyKeysAsync(
+            new TakeReplyKeysRequest { ClientId = "carol", Digests = { i % 2 == 0 ? digests : digests.Reverse() } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync));
+
+        var all = takes.SelectMany(t => t.Keys).ToList();
+        Assert.Equal(keys.Length, all.Count);
+        Assert.Equal(keys.OrderBy(k => k.Digest.ToBase64()), all.OrderBy(k => k.Digest.ToBase64()));
+    }
+
+    [Fact]
+    public async Task Beyond_the_bound_the_oldest_keys_are_dropped()
+    {
+        var keys = Enumerable.Range(0, 60).Select(_ => NewKey()).ToArray();
+        await Store("alice", keys[..30]);
+        await Store("alice", keys[30..]);
+
+        var taken = await Take("alice", [.. keys.Select(k => k.Digest)]);
+
+        Assert.Equal(keys[10..].OrderBy(k => k.Digest.ToBase64()), taken.OrderBy(k => k.Digest.ToBase64()));
+    }
+
+    [Fact]
+    public async Task Storing_a_digest_twice_keeps_one_key()
+    {
+        var key = NewKey();
+        await Store("alice", key);
+        await Store("alice", key);
+
+        Assert.Single(await Take("alice", key.Digest));
+        Assert.Empty(await Take("alice", key.Digest));
+    }
+
+    [Theory]
+    [InlineData(31, 16)]
+    [InlineData(33, 16)]
+    [InlineData(32, 15)]
+    [InlineData(32, 0)]
+    public async Task Store_refuses_wrong_lengths(int digestLength, int keyLength)
+    {
+        var bad = new ReplyKey { Digest = ByteString.CopyFrom(new byte[digestLength]), Key = ByteString.CopyFrom(new byte[keyLength]) };
+        var good = NewKey();
+
+        await RpcAssert.Refused(StatusCode.InvalidArgument, () => Store("alice", good, bad));
+
+        Assert.Empty(await Take("alice", good.Digest));
+    }
+
+    [Fact]
+    public async Task Take_refuses_a_wrong_digest_length()
+    {
+        var key = NewKey();
+        await Store("alice", key);
+
+        await RpcAssert.Refused(StatusCode.InvalidArgument, () => Take("alice", key.Digest, ByteString.CopyFrom(new byte[31])));
+
+        Assert.Single(await Take("alice", key.Digest));
+    }
+
+    [Fact]
+    public async Task More_than_10000_per_call_is_INVALID_ARGUMENT()
+    {
+        var digests = Enumerable.Range(0, 10_001).Select(_ => ByteString.CopyFrom(new byte[32])).ToArray();
+        var keys = Enumerable.Range(0, 10_001).Select(_ => NewKey()).ToArray();
+
+        var e = await RpcAssert.Refused(StatusCode.InvalidArgument, () => Take("alice", digests));
+        Assert.Contains("10000", e.Status.Detail, StringComparison.Ordinal);
+        await RpcAssert.Refused(StatusCode.InvalidArgument, () => Store("alice", keys));
+        Assert.Empty(await Take("alice", keys[0].Digest));
+    }
+}
