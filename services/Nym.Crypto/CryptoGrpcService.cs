@@ -1,0 +1,335 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Nym.Crypto.V1;
+using Nym.KeyStore.V1;
+using Nym.Protocol.Addressing;
+using Nym.Protocol.Fragments;
+using Nym.Protocol.Framing;
+using Nym.Protocol.Packets;
+using Nym.Protocol.Topology;
+using Nym.Sphinx;
+using PreparedPacket = Nym.Crypto.V1.PreparedPacket;
+
+namespace Nym.Crypto;
+
+/// <summary>
+/// CryptoService of crypto.proto. Every request is validated before any work; errors are the statuses of the proto's
+/// header with a message that says what to do, and never carry a key, an address or a payload.
+/// </summary>
+internal sealed class CryptoGrpcService(
+    ClientKeyCache keys, ITopologySource topology, KeyStoreService.KeyStoreServiceClient keyStore, CryptoOptions options, CryptoMetrics metrics)
+    : CryptoService.CryptoServiceBase
+{
+    public const string NoRoute =
+        "no usable route in the topology yet (are mix nodes of all three layers and a gateway registered with nym-api?)";
+
+    public const int MaxCover = 1000, MaxRetransmissions = 1000, MaxPayloads = 1000;
+
+    /// <summary>Packets are prepared in batches of this many, across the cores, and streamed in fragment order.</summary>
+    internal const int BatchSize = 64;
+
+    /// <summary>A mean per-hop delay beyond this is a mistake, not a privacy setting (Nym's default is 50 ms).</summary>
+    private static readonly TimeSpan MaxAverageDelay = TimeSpan.FromMinutes(10);
+
+    private static readonly int MaxPayloadLength = PacketSize.Extended.PlaintextLength();
+    private static readonly ByteString CoverId = ByteString.CopyFrom(FragmentIdentifier.Cover.ToBytes());
+
+    public override async Task PrepareMessage(PrepareMessageRequest request, IServerStreamWriter<PreparedPacket> responseStream, ServerCallContext context)
+    {
+        var cancellation = context.CancellationToken;
+        if (request.Message.Length > options.MaxMessageLength)
+        {
+            throw Invalid($"the message is {request.Message.Length} bytes, more than the {options.MaxMessageLength} this service accepts: send it in parts");
+        }
+
+        var recipient = ParseRecipient(request.Recipient);
+        var delays = Delays(request.Timing);
+        var client = await keys.GetAsync(request.ClientId, cancellation).ConfigureAwait(false);
+        var network = RequireTopology();
+        var preparer = client.Preparer(delays);
+
+        byte[] replySurb = [];
+        if (request.WithReplySurb)
+        {
+            if (!preparer.TryCreateReplySurb(network, out var surb))
+            {
+                throw NoRouteError();
+            }
+
+            // The key must be stored before any packet leaves: the reply may come back faster than the stream ends.
+            await StoreReplyKeyAsync(request.ClientId, surb!, cancellation).ConfigureAwait(false);
+            replySurb = surb!.ToBytes();
+        }
+
+        var fragments = MessageSplitter.Split(request.Message.Span, replySurb).Fragments;
+        // Batch n+1 is prepared (in parallel across the cores) while batch n is written to the stream.
+        var next = Task.Run(() => PrepareBatch(preparer, network, fragments, recipient, 0, cancellation), cancellation);
+        for (int start = 0; start < fragments.Count; start += BatchSize)
+        {
+            var batch = await next.ConfigureAwait(false);
+            if (start + BatchSize < fragments.Count)
+            {
+                int following = start + BatchSize;
+                next = Task.Run(() => PrepareBatch(preparer, network, fragments, recipient, following, cancellation), cancellation);
+            }
+
+            foreach (var packet in batch)
+            {
+                await responseStream.WriteAsync(packet, cancellation).ConfigureAwait(false);
+            }
+
+            metrics.Prepared("message", batch.Length);
+        }
+    }
+
+    public override async Task<PreparedPackets> PrepareCover(PrepareCoverRequest request, ServerCallContext context)
+    {
+        if (request.Count is 0 or > MaxCover)
+        {
+            throw Invalid($"count must be from 1 to {MaxCover}, got {request.Count}");
+        }
+
+        var delays = Delays(request.Timing);
+        var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
+        var network = RequireTopology();
+        var preparer = client.Preparer(delays);
+        var reply = new PreparedPackets();
+        for (int i = 0; i < request.Count; i++)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            if (!preparer.TryPrepareLoopCover(network, out var packet))
+            {
+                throw NoRouteError();
+            }
+
+            reply.Packets.Add(ToMessage(packet!, ByteString.Empty));
+        }
+
+        metrics.Prepared("cover", reply.Packets.Count);
+        return reply;
+    }
+
+    public override async Task<PreparedPacket> PrepareReply(PrepareReplyRequest request, ServerCallContext context)
+    {
+        if (!ReplySurb.TryParse(request.ReplySurb.Span, out var surb, out var error))
+        {
+            throw Invalid($"malformed reply SURB ({error}): pass the {ReplySurb.Length} bytes received with the message unchanged");
+        }
+
+        if (request.Message.Length > ReplySurb.MaxReplyLength)
+        {
+            throw Invalid($"the reply is {request.Message.Length} bytes; a reply through a SURB carries at most {ReplySurb.MaxReplyLength}");
+        }
+
+        var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
+        var network = RequireTopology();
+        if (!client.Preparer(PacketDelays.Default).TryPrepareReply(network, surb!, request.Message.Span, out var packet))
+        {
+            throw NoRouteError();
+        }
+
+        metrics.Prepared("reply", 1);
+        return ToMessage(packet!, ByteString.Empty);
+    }
+
+    public override async Task<PreparedPackets> RePrepareFragments(RePrepareFragmentsRequest request, ServerCallContext context)
+    {
+        if (request.Fragments.Count > MaxRetransmissions)
+        {
+            throw Invalid($"{request.Fragments.Count} fragments in one call; at most {MaxRetransmissions}: split the retransmissions into several calls");
+        }
+
+        var parsed = new (Recipient Recipient, Fragment Fragment, ByteString Bytes)[request.Fragments.Count];
+        for (int i = 0; i < parsed.Length; i++)
+        {
+            var item = request.Fragments[i];
+            var status = Fragment.TryParse(item.Fragment.Memory, out var fragment);
+            if (status != FragmentParseStatus.Ok || item.Fragment.Length > FragmentLayout.RegularPlaintextPerFragment)
+            {
+                throw Invalid($"fragment {i} is malformed ({(status == FragmentParseStatus.Ok ? "too long" : status)}): pass the fragment bytes PrepareMessage returned, unchanged");
+            }
+
+            parsed[i] = (ParseRecipient(item.Recipient, $"fragment {i}: "), fragment, item.Fragment);
+        }
+
+        var delays = Delays(request.Timing);
+        var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
+        var network = RequireTopology();
+        var preparer = client.Preparer(delays);
+        var reply = new PreparedPackets();
+        foreach (var (recipient, fragment, bytes) in parsed)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            if (!preparer.TryPrepareFragment(network, fragment, recipient, PacketSize.Regular, out var packet))
+            {
+                throw NoRouteError();
+            }
+
+            reply.Packets.Add(ToMessage(packet!, bytes));
+        }
+
+        metrics.Prepared("retransmission", reply.Packets.Count);
+        return reply;
+    }
+
+    public override async Task<OpenPayloadsResponse> OpenPayloads(OpenPayloadsRequest request, ServerCallContext context)
+    {
+        if (request.Payloads.Count > MaxPayloads)
+        {
+            throw Invalid($"{request.Payloads.Count} payloads in one call; at most {MaxPayloads}: open them in several calls");
+        }
+
+        for (int i = 0; i < request.Payloads.Count; i++)
+        {
+            if (request.Payloads[i].Length > MaxPayloadLength)
+            {
+                throw Invalid($"payload {i} is {request.Payloads[i].Length} bytes, longer than any Sphinx payload ({MaxPayloadLength}): pass what the gateway pushed, unchanged");
+            }
+        }
+
+        var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
+        var replyKeys = await TakeReplyKeysAsync(request, context.CancellationToken).ConfigureAwait(false);
+        // Each key opens one reply only: a second payload with the same digest in this batch finds nothing.
+        Func<Bytes32, byte[]?> take = digest => replyKeys.Remove(digest, out var key) ? key : null;
+
+        var reply = new OpenPayloadsResponse();
+        foreach (var payload in request.Payloads)
+        {
+            var opened = ClientPayload.Open(payload.Span, client.AckKey.Bytes, client.EncryptionPrivateKey, take);
+            var message = opened.Kind switch
+            {
+                ClientPayloadKind.Ack => new OpenedPayload { Ack = ByteString.CopyFrom(opened.AckedFragment.ToBytes()) },
+                ClientPayloadKind.Fragment => new OpenedPayload { Fragment = UnsafeByteOperations.UnsafeWrap(opened.Content) },
+                ClientPayloadKind.Reply => new OpenedPayload { Reply = UnsafeByteOperations.UnsafeWrap(opened.Content) },
+                _ => new OpenedPayload { Dropped = new Dropped() },
+            };
+            metrics.Opened(message.KindCase.ToString().ToLowerInvariant());
+            reply.Payloads.Add(message);
+        }
+
+        return reply;
+    }
+
+    /// <summary>One TakeReplyKeys call for the digests of every payload that could be a reply (nym-mixnet.md §4).</summary>
+    private async Task<Dictionary<Bytes32, byte[]>> TakeReplyKeysAsync(OpenPayloadsRequest request, CancellationToken cancellation)
+    {
+        var take = new TakeReplyKeysRequest { ClientId = request.ClientId };
+        foreach (var payload in request.Payloads)
+        {
+            if (payload.Length > ReplySurb.DigestLength && payload.Length != AckPayload.Length)
+            {
+                take.Digests.Add(UnsafeByteOperations.UnsafeWrap(payload.Memory[..ReplySurb.DigestLength]));
+            }
+        }
+
+        var found = new Dictionary<Bytes32, byte[]>();
+        if (take.Digests.Count == 0)
+        {
+            return found;
+        }
+
+        TakeReplyKeysResponse taken;
+        try
+        {
+            taken = await keyStore.TakeReplyKeysAsync(take, deadline: Deadline(), cancellationToken: cancellation).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            throw keys.Translate(e, request.ClientId);
+        }
+
+        foreach (var key in taken.Keys)
+        {
+            if (key.Digest.Length == ReplySurb.DigestLength && key.Key.Length == ReplySurb.KeyLength)
+            {
+                found[Bytes32.From(key.Digest.Span)] = key.Key.ToByteArray();
+            }
+        }
+
+        return found;
+    }
+
+    private async Task StoreReplyKeyAsync(string clientId, ReplySurb surb, CancellationToken cancellation)
+    {
+        var store = new StoreReplyKeysRequest { ClientId = clientId };
+        store.Keys.Add(new ReplyKey
+        {
+            Digest = ByteString.CopyFrom(surb.KeyDigest.AsReadOnlySpan()),
+            Key = ByteString.CopyFrom(surb.EncryptionKey),
+        });
+        try
+        {
+            await keyStore.StoreReplyKeysAsync(store, deadline: Deadline(), cancellationToken: cancellation).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            throw keys.Translate(e, clientId);
+        }
+    }
+
+    private static PreparedPacket[] PrepareBatch(
+        PacketPreparer preparer, NymTopology network, IReadOnlyList<Fragment> fragments, Recipient recipient, int start, CancellationToken cancellation)
+    {
+        var batch = new PreparedPacket[Math.Min(BatchSize, fragments.Count - start)];
+        bool routed = true;
+        Parallel.For(0, batch.Length, new ParallelOptions { CancellationToken = cancellation }, (i, loop) =>
+        {
+            var fragment = fragments[start + i];
+            if (!preparer.TryPrepareFragment(network, fragment, recipient, PacketSize.Regular, out var packet))
+            {
+                routed = false;
+                loop.Stop();
+                return;
+            }
+
+            batch[i] = ToMessage(packet!, UnsafeByteOperations.UnsafeWrap(fragment.ToBytes()));
+        });
+
+        return routed ? batch : throw NoRouteError();
+    }
+
+    private static PreparedPacket ToMessage(Nym.Protocol.Packets.PreparedPacket packet, ByteString fragment) => new()
+    {
+        FirstHop = UnsafeByteOperations.UnsafeWrap(packet.FirstHop.ToUnpaddedBytes()),
+        SphinxPacket = UnsafeByteOperations.UnsafeWrap(packet.Packet),
+        FragmentId = packet.FragmentId.IsCover ? CoverId : UnsafeByteOperations.UnsafeWrap(packet.FragmentId.ToBytes()),
+        ExpectedDelayNs = packet.TotalDelayNanoseconds,
+        Fragment = fragment,
+    };
+
+    private NymTopology RequireTopology() => topology.Current ?? throw NoRouteError();
+
+    private static RpcException NoRouteError() => new(new Status(StatusCode.FailedPrecondition, NoRoute));
+
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    private DateTime Deadline() => DateTime.UtcNow + options.CallDeadline;
+
+    /// <summary>Nym's own error text for a recipient (nym-client-api.md §4), which names the part but never echoes it.</summary>
+    private static Recipient ParseRecipient(string text, string context = "")
+    {
+        if (!Recipient.TryParse(text, out var recipient, out var error))
+        {
+            throw Invalid($"{context}malformed recipient: {error.Display}; expected <identity>.<encryption>@<gateway> in base58");
+        }
+
+        return recipient;
+    }
+
+    private static PacketDelays Delays(PacketTiming? timing)
+    {
+        if (timing is null)
+        {
+            return PacketDelays.Default;
+        }
+
+        var packet = TimeSpan.FromMicroseconds(Math.Min(timing.AveragePacketDelayUs, (ulong)MaxAverageDelay.TotalMicroseconds + 1));
+        var ack = TimeSpan.FromMicroseconds(Math.Min(timing.AverageAckDelayUs, (ulong)MaxAverageDelay.TotalMicroseconds + 1));
+        if (packet > MaxAverageDelay || ack > MaxAverageDelay)
+        {
+            throw Invalid($"average delays must be at most {MaxAverageDelay.TotalMinutes:0} minutes per hop");
+        }
+
+        return new PacketDelays(packet, ack);
+    }
+}
