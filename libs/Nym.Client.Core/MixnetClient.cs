@@ -1,0 +1,516 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Nym.Crypto.V1;
+using Nym.KeyStore.V1;
+using Nym.Protocol.Addressing;
+using Nym.Protocol.Fragments;
+using Nym.Protocol.Gateway;
+using Nym.Protocol.Packets;
+using Nym.Sphinx;
+
+namespace Nym.Client.Core;
+
+/// <summary>
+/// A running Nym client (nym-mixnet.md §2–4): its authenticated gateway link, the main Poisson stream (the next
+/// queued real packet, else loop cover), the separate loop cover stream, SURB-ACK timers with retransmission until
+/// acknowledged, and the receive path (payloads opened by the crypto service in batches, fragments reassembled,
+/// replies through our SURBs). Packets come from the crypto service, a whole message per call (DESIGN.md principle 1).
+/// </summary>
+public sealed partial class MixnetClient : IAsyncDisposable
+{
+    /// <summary>Payloads opened per OpenPayloads call at most (crypto.proto's limit).</summary>
+    private const int MaxOpenBatch = 1000;
+
+    private readonly string _clientId;
+    private readonly ServiceConnections _services;
+    private readonly GatewayLink _link;
+    private readonly TrafficOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly PendingAcks _acks;
+    private readonly CoverStock _cover;
+    private readonly ConcurrentQueue<OutgoingPacket> _queue = new();
+    private readonly MessageReassembler _reassembler;
+    private readonly Channel<ReceivedMessage> _received = Channel.CreateBounded<ReceivedMessage>(new BoundedChannelOptions(1000) { SingleWriter = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private int _disposed;
+
+    private MixnetClient(string clientId, string address, ServiceConnections services, GatewayLink link, TrafficOptions options,
+        TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        _clientId = clientId;
+        Address = address;
+        _services = services;
+        _link = link;
+        _options = options;
+        _time = time;
+        _logger = loggerFactory.CreateLogger<MixnetClient>();
+        _acks = new PendingAcks(options, time);
+        _cover = new CoverStock(CoverStock.CapacityFor(options), PrepareCoverAsync, time, _logger);
+        _reassembler = new MessageReassembler(timeProvider: time);
+    }
+
+    /// <summary>"&lt;identity&gt;.&lt;encryption&gt;@&lt;gateway&gt;", base58.</summary>
+    public string Address { get; }
+
+    /// <summary>Every whole message received (reassembled, or a reply through one of our SURBs), once each.</summary>
+    public ChannelReader<ReceivedMessage> Received => _received.Reader;
+
+    /// <summary>Real packets waiting for the main stream.</summary>
+    internal int QueueLength => _queue.Count;
+
+    internal int PendingAckCount => _acks.Count;
+
+    internal GatewayLink Link => _link;
+
+    /// <summary>
+    /// Connects and authenticates to the gateway with the stored shared keys and starts the streams. Throws
+    /// <see cref="ClientSetupException"/> when it cannot, saying what to do.
+    /// </summary>
+    public static async Task<MixnetClient> StartAsync(string clientId, GatewayEndpoint gateway, ClientServices services,
+        TrafficOptions options, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        options.Validate();
+        if (!Uri.TryCreate(gateway.GatewayListener, UriKind.Absolute, out var listener) || listener.Scheme is not ("ws" or "wss"))
+        {
+            throw new ClientSetupException($"The gateway listener '{gateway.GatewayListener}' is not a ws:// URL: fix gateway_listener in config.toml or run init again.");
+        }
+
+        var connections = new ServiceConnections(services);
+        try
+        {
+            var (keys, address, identity) = await LoadKeysAsync(clientId, gateway, connections, cancellationToken).ConfigureAwait(false);
+            var link = new GatewayLink(listener, identity, keys, options.GatewayResponseTimeout, time, loggerFactory.CreateLogger<GatewayLink>());
+            try
+            {
+                await link.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (GatewayUnavailableException e)
+            {
+                await link.DisposeAsync().ConfigureAwait(false);
+                throw new ClientSetupException($"Cannot connect to the gateway: {e.Message}. Is the network running (`dotnet run --project NymAspire.AppHost`)?");
+            }
+            catch (GatewayRefusedException e)
+            {
+                await link.DisposeAsync().ConfigureAwait(false);
+                throw new ClientSetupException(
+                    $"The gateway refused this client: {e.Message}. Register again with `nym-client init --id {clientId} --gateway <gateway id>`.");
+            }
+
+            var client = new MixnetClient(clientId, address, connections, link, options, time, loggerFactory);
+            client.Start();
+            return client;
+        }
+        catch
+        {
+            connections.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<(GatewaySharedKeys Keys, string Address, byte[] Identity)> LoadKeysAsync(
+        string clientId, GatewayEndpoint gateway, ServiceConnections connections, CancellationToken cancellationToken)
+    {
+        var client = new ClientRef { ClientId = clientId };
+        GatewayKeys gatewayKeys;
+        ClientPublicKeys publicKeys;
+        try
+        {
+            gatewayKeys = await connections.KeyStore.GetGatewayKeysAsync(client, deadline: ServiceConnections.Deadline(ServiceConnections.ShortDeadline),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            publicKeys = await connections.KeyStore.GetPublicKeysAsync(client, deadline: ServiceConnections.Deadline(ServiceConnections.ShortDeadline),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
+        {
+            throw new ClientSetupException($"The client '{clientId}' is not set up ({e.Status.Detail}): run `nym-client init --id {clientId}` first.");
+        }
+        catch (RpcException e) when (e.StatusCode is not StatusCode.Cancelled)
+        {
+            throw new ClientSetupException(connections.Describe(e, crypto: false));
+        }
+
+        if (!GatewaySharedKeys.TryFromBytes(gatewayKeys.SharedKeys.Span, out var keys) || publicKeys.IdentityKey.Length != 32)
+        {
+            throw new ClientSetupException($"The KeyStore holds damaged keys for '{clientId}': run `nym-client init --id {clientId}` again.");
+        }
+
+        if (Base58Text(gatewayKeys.GatewayIdentityKey.Span) != gateway.GatewayId)
+        {
+            throw new ClientSetupException(
+                $"The client '{clientId}' is registered with another gateway than config.toml names: run `nym-client init --id {clientId}` again.");
+        }
+
+        return (keys, publicKeys.Address, publicKeys.IdentityKey.ToByteArray());
+    }
+
+    internal static string Base58Text(ReadOnlySpan<byte> bytes) => Nym.Protocol.Encoding.Base58.Encode(bytes);
+
+    private void Start()
+    {
+        var stopping = _stopping.Token;
+        _cover.Start();
+        _loops.Add(Poisson.RunAsync(_options.MessageSendingAverageDelay, _time, new Random(), MainTickAsync, stopping));
+        if (!_options.DisableLoopCoverTraffic)
+        {
+            _loops.Add(Poisson.RunAsync(_options.LoopCoverTrafficAverageDelay, _time, new Random(), SendCoverAsync, stopping));
+        }
+
+        _loops.Add(ReceiveLoopAsync(stopping));
+        _loops.Add(RetransmitLoopAsync(stopping));
+    }
+
+    /// <summary>
+    /// Prepares the message's packets through the crypto service (one call, a stream of packets) and queues them for
+    /// the main Poisson stream. Throws <see cref="ClientRequestException"/> when the message cannot be sent.
+    /// </summary>
+    public async ValueTask SendAsync(Recipient recipient, ReadOnlyMemory<byte> message, bool withReplySurb, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        string to = recipient.ToBase58String();
+        var request = new PrepareMessageRequest
+        {
+            ClientId = _clientId, Recipient = to, Message = ByteString.CopyFrom(message.Span), WithReplySurb = withReplySurb,
+            Timing = _options.ToTiming(),
+        };
+        var packets = new List<OutgoingPacket>();
+        var fragments = new List<PendingFragment>();
+        await CallCryptoAsync(async () =>
+        {
+            using var call = _services.Crypto.PrepareMessage(request, deadline: ServiceConnections.Deadline(ServiceConnections.LongDeadline),
+                cancellationToken: cancellationToken);
+            await foreach (var prepared in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                packets.Add(Checked(prepared, tracked: true));
+                fragments.Add(new PendingFragment(packets[^1].Fragment!.Value, to, prepared.Fragment.ToByteArray()));
+            }
+        }).ConfigureAwait(false);
+
+        foreach (var fragment in fragments)
+        {
+            _acks.Add(fragment);
+        }
+
+        Enqueue(packets);
+    }
+
+    /// <summary>
+    /// Sends a reply through someone's reply SURB: at most <see cref="ReplySurb.MaxReplyLength"/> bytes, one packet,
+    /// never retransmitted (the SURB is single-use, nym-mixnet.md §4).
+    /// </summary>
+    public async ValueTask SendReplyAsync(ReplySurb replySurb, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replySurb);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (message.Length > ReplySurb.MaxReplyLength)
+        {
+            throw new ClientRequestException(
+                $"too long a reply: {message.Length} bytes, but a reply through a reply SURB holds at most {ReplySurb.MaxReplyLength}");
+        }
+
+        var request = new PrepareReplyRequest { ClientId = _clientId, ReplySurb = ByteString.CopyFrom(replySurb.ToBytes()), Message = ByteString.CopyFrom(message.Span) };
+        OutgoingPacket? packet = null;
+        await CallCryptoAsync(async () =>
+        {
+            var prepared = await _services.Crypto.PrepareReplyAsync(request, deadline: ServiceConnections.Deadline(ServiceConnections.ShortDeadline),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            packet = Checked(prepared, tracked: false);
+        }).ConfigureAwait(false);
+        Enqueue([packet!]);
+    }
+
+    private static OutgoingPacket Checked(Nym.Crypto.V1.PreparedPacket prepared, bool tracked) =>
+        OutgoingPacket.TryFrom(prepared, tracked, out var packet)
+            ? packet!
+            : throw new ClientRequestException("the crypto service returned a malformed packet; nothing was sent");
+
+    /// <summary>Runs a crypto call; its refusals become <see cref="ClientRequestException"/>s with its words.</summary>
+    private async Task CallCryptoAsync(Func<Task> call)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.NotFound or StatusCode.ResourceExhausted)
+        {
+            throw new ClientRequestException(e.Status.Detail);
+        }
+        catch (RpcException e) when (e.StatusCode is not StatusCode.Cancelled)
+        {
+            throw new ClientRequestException(_services.Describe(e, crypto: true));
+        }
+    }
+
+    private void Enqueue(List<OutgoingPacket> packets)
+    {
+        foreach (var packet in packets)
+        {
+            _queue.Enqueue(packet);
+        }
+
+        ClientMetrics.QueueChanged(packets.Count);
+    }
+
+    /// <summary>A tick of the main stream: the next real packet whose ack is still awaited, else loop cover (§3).</summary>
+    private async ValueTask MainTickAsync(CancellationToken cancellationToken)
+    {
+        while (_queue.TryDequeue(out var packet))
+        {
+            ClientMetrics.QueueChanged(-1);
+            if (packet.Fragment is { } id && !_acks.IsPending(id))
+            {
+                // Acknowledged while it waited for its retransmission: nothing to send again.
+                continue;
+            }
+
+            await _link.SendAsync(packet.MixPacket, cancellationToken).ConfigureAwait(false);
+            ClientMetrics.RealPacketSent();
+            if (packet.Fragment is { } sent)
+            {
+                _acks.Sent(sent, packet.ExpectedDelay);
+            }
+
+            return;
+        }
+
+        await SendCoverAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask SendCoverAsync(CancellationToken cancellationToken)
+    {
+        if (_cover.TryTake(out var packet))
+        {
+            await _link.SendAsync(packet.MixPacket, cancellationToken).ConfigureAwait(false);
+            ClientMetrics.CoverPacketSent();
+        }
+    }
+
+    private async Task<IReadOnlyList<OutgoingPacket>> PrepareCoverAsync(int count, CancellationToken cancellationToken)
+    {
+        var response = await _services.Crypto.PrepareCoverAsync(
+            new PrepareCoverRequest { ClientId = _clientId, Count = (uint)Math.Clamp(count, 1, 1000), Timing = _options.ToTiming() },
+            deadline: ServiceConnections.Deadline(ServiceConnections.LongDeadline), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var packets = new List<OutgoingPacket>(response.Packets.Count);
+        foreach (var prepared in response.Packets)
+        {
+            if (OutgoingPacket.TryFrom(prepared, tracked: false, out var packet))
+            {
+                packets.Add(packet!);
+            }
+        }
+
+        return packets;
+    }
+
+    /// <summary>Opens what the gateway pushes, in batches of whatever has arrived (at most 1000 per call).</summary>
+    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<byte[]>();
+        try
+        {
+            while (await _link.Received.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (batch.Count < MaxOpenBatch && _link.Received.TryRead(out var payload))
+                {
+                    batch.Add(payload);
+                }
+
+                await OpenAsync(batch, cancellationToken).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            _received.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Opens one batch, retrying while the crypto service is away (the payloads are kept meanwhile).</summary>
+    private async Task OpenAsync(List<byte[]> batch, CancellationToken cancellationToken)
+    {
+        var request = new OpenPayloadsRequest { ClientId = _clientId };
+        request.Payloads.AddRange(batch.Select(ByteString.CopyFrom));
+        OpenPayloadsResponse? response = null;
+        for (int failures = 0; response is null; failures++)
+        {
+            try
+            {
+                response = await _services.Crypto.OpenPayloadsAsync(request, deadline: ServiceConnections.Deadline(ServiceConnections.LongDeadline),
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument)
+            {
+                // Not the service's fault nor a passing one: these payloads cannot be opened.
+                LogOpenRefused(batch.Count, e.Status.Detail);
+                return;
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogOpenFailed(_services.Describe(e, crypto: true));
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, Math.Min(failures, 10)), 10_000)), _time, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }
+
+        foreach (var opened in response.Payloads)
+        {
+            switch (opened.KindCase)
+            {
+                case OpenedPayload.KindOneofCase.Ack:
+                    if (FragmentIdentifier.TryParse(opened.Ack.Span, out var id) && _acks.Acknowledge(id))
+                    {
+                        ClientMetrics.AckReceived();
+                    }
+
+                    break;
+                case OpenedPayload.KindOneofCase.Fragment:
+                    await ReassembleAsync(opened.Fragment.Memory, cancellationToken).ConfigureAwait(false);
+                    break;
+                case OpenedPayload.KindOneofCase.Reply:
+                    await _received.Writer.WriteAsync(new ReceivedMessage(opened.Reply.ToByteArray(), null), cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    // Cover, or nothing we can open (§3).
+                    break;
+            }
+        }
+    }
+
+    private async Task ReassembleAsync(ReadOnlyMemory<byte> fragment, CancellationToken cancellationToken)
+    {
+        if (_reassembler.TryInsert(fragment, out var message) != ReassemblyStatus.Completed)
+        {
+            return;
+        }
+
+        ReplySurb? surb = null;
+        if (message!.HasReplySurb && !ReplySurb.TryParse(message.ReplySurb.Span, out surb, out var error))
+        {
+            // The message still arrives; only the way to answer it is unusable.
+            LogBadReplySurb(error);
+            surb = null;
+        }
+
+        await _received.Writer.WriteAsync(new ReceivedMessage(message.Message, surb), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Fragments whose ack timed out: re-prepared together (fresh routes and keys) and queued again (§2.5).</summary>
+    private async Task RetransmitLoopAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<PendingFragment>();
+        try
+        {
+            while (await _acks.Expired.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (batch.Count < 1000 && _acks.Expired.TryRead(out var expired))
+                {
+                    if (_acks.IsPending(expired.Id))
+                    {
+                        batch.Add(expired);
+                    }
+                }
+
+                if (batch.Count > 0)
+                {
+                    await RetransmitAsync(batch, cancellationToken).ConfigureAwait(false);
+                    batch.Clear();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task RetransmitAsync(List<PendingFragment> batch, CancellationToken cancellationToken)
+    {
+        var request = new RePrepareFragmentsRequest { ClientId = _clientId, Timing = _options.ToTiming() };
+        request.Fragments.AddRange(batch.Select(f => new Retransmission { Recipient = f.Recipient, Fragment = ByteString.CopyFrom(f.Fragment) }));
+        PreparedPackets response;
+        try
+        {
+            response = await _services.Crypto.RePrepareFragmentsAsync(request, deadline: ServiceConnections.Deadline(ServiceConnections.LongDeadline),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Nym restarts the timer when it cannot re-prepare (§2.5); so do we, for ack_wait_addition.
+            LogRetransmissionFailed(batch.Count, _services.Describe(e, crypto: true));
+            foreach (var fragment in batch)
+            {
+                _acks.Sent(fragment.Id, TimeSpan.Zero);
+            }
+
+            return;
+        }
+
+        var packets = new List<OutgoingPacket>(response.Packets.Count);
+        foreach (var prepared in response.Packets)
+        {
+            if (OutgoingPacket.TryFrom(prepared, tracked: true, out var packet))
+            {
+                packets.Add(packet!);
+            }
+        }
+
+        Enqueue(packets);
+        ClientMetrics.Retransmitted(packets.Count);
+        LogRetransmitting(packets.Count);
+    }
+
+    /// <summary>Stops the streams and closes the gateway link; queued packets are dropped.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The streams end by cancellation.
+        }
+
+        await _cover.DisposeAsync().ConfigureAwait(false);
+        await _link.DisposeAsync().ConfigureAwait(false);
+        _acks.Dispose();
+        ClientMetrics.QueueChanged(-_queue.Count);
+        _queue.Clear();
+        _services.Dispose();
+        _stopping.Dispose();
+        _received.Writer.TryComplete();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not open received payloads: {Why}; retrying.")]
+    private partial void LogOpenFailed(string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The crypto service refused to open {Count} received payloads: {Why}; they are dropped.")]
+    private partial void LogOpenRefused(int count, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A received message carried an unusable reply SURB ({Why}); delivered without it.")]
+    private partial void LogBadReplySurb(string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not re-prepare {Count} unacknowledged fragments: {Why}; their timers restart.")]
+    private partial void LogRetransmissionFailed(int count, string why);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Retransmitting {Count} unacknowledged fragments.")]
+    private partial void LogRetransmitting(int count);
+}
