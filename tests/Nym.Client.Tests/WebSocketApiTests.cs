@@ -298,7 +298,7 @@ public sealed class WebSocketApiTests : IAsyncDisposable
 
     private async Task StartAsync()
     {
-        _app = ClientApp.Build(new ListenSettings(IPAddress.Loopback, 0, IPAddress.Loopback, 0), _data.Path, _session,
+        _app = ClientApp.Build(new ListenSettings(IPAddress.Loopback, 0, IPAddress.Loopback, 0), _data.Path, () => _session,
             services => services.RemoveAll<ILoggerProvider>());
         await _app.StartAsync(Token);
     }

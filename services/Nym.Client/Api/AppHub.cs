@@ -1,5 +1,5 @@
-using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
+using Nym.Client.Core;
 
 namespace Nym.Client.Api;
 
@@ -7,7 +7,7 @@ namespace Nym.Client.Api;
 /// The apps connected to the websocket API. Unlike Nym 1.0.1 (one app at a time, §5) any number may be connected,
 /// and each gets every message (D3); while none is, messages go to the <see cref="ReceivedStore"/> (D4).
 /// </summary>
-internal sealed partial class AppHub(IMixnetSession session, ReceivedStore store, AppMetrics metrics, ILogger<AppHub> logger)
+internal sealed partial class AppHub(IMixnetSession session, ReceivedStore store, ILogger<AppHub> logger)
 {
     private readonly Lock _lock = new();
     private readonly HashSet<AppConnection> _apps = [];
@@ -67,7 +67,7 @@ internal sealed partial class AppHub(IMixnetSession session, ReceivedStore store
             _apps.Add(app);
         }
 
-        metrics.AppConnected();
+        ClientMetrics.AppConnections(+1);
         Log.Connected(logger);
         try
         {
@@ -88,7 +88,7 @@ internal sealed partial class AppHub(IMixnetSession session, ReceivedStore store
                 }
             }
 
-            metrics.AppDisconnected();
+            ClientMetrics.AppConnections(-1);
             Log.Disconnected(logger);
         }
     }
@@ -104,26 +104,4 @@ internal sealed partial class AppHub(IMixnetSession session, ReceivedStore store
         [LoggerMessage(Level = LogLevel.Warning, Message = "An app did not keep up (more than {Capacity} messages waiting) and is disconnected")]
         public static partial void SlowApp(ILogger logger, int capacity);
     }
-}
-
-/// <summary>The exe's own instrument on the client's meter: apps connected to the websocket API.</summary>
-internal sealed class AppMetrics : IDisposable
-{
-    /// <summary>The client core's meter name, shared so that the dashboard shows one "Nym.Client" meter.</summary>
-    public const string MeterName = "Nym.Client";
-
-    private readonly Meter _meter;
-    private readonly UpDownCounter<long> _apps;
-
-    public AppMetrics(IMeterFactory meters)
-    {
-        _meter = meters.Create(MeterName);
-        _apps = _meter.CreateUpDownCounter<long>("nym.client.apps.connected", unit: "{app}", description: "Apps connected to the websocket API.");
-    }
-
-    public void AppConnected() => _apps.Add(1);
-
-    public void AppDisconnected() => _apps.Add(-1);
-
-    public void Dispose() => _meter.Dispose();
 }

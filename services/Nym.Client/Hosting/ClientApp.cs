@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Nym.Client.Api;
-using Nym.Client.Config;
+using Nym.Client.Core;
+using Nym.Crypto;
+using Nym.KeyStore;
 
 namespace Nym.Client.Hosting;
 
@@ -29,14 +31,15 @@ internal sealed record ListenSettings(IPAddress? WebSocketAddress, int WebSocket
 /// <summary>Builds nym-client's web application around a running mixnet session: used by Program and by the tests.</summary>
 internal static class ClientApp
 {
-    public static WebApplication Build(ListenSettings listen, string dataDirectory, IMixnetSession session, Action<IServiceCollection>? configure = null)
+    /// <param name="session">asked for when the app starts: the caller may start the session after building the app, with its logging.</param>
+    public static WebApplication Build(ListenSettings listen, string dataDirectory, Func<IMixnetSession> session, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = "nym-client",
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.AddServiceDefaults(AppMetrics.MeterName);
+        builder.AddServiceDefaults(ClientMetrics.MeterName, KeyStoreServiceExtensions.MeterName, CryptoMetrics.MeterName);
         // Apps may keep connections open for as long as they like; the host gives them a moment to close on stop.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
@@ -62,9 +65,8 @@ internal static class ClientApp
         });
 
         builder.Services.AddSingleton(endpoints);
-        builder.Services.AddSingleton(session);
+        builder.Services.AddSingleton(_ => session());
         builder.Services.AddSingleton(_ => ReceivedStore.Open(dataDirectory));
-        builder.Services.AddSingleton<AppMetrics>();
         builder.Services.AddSingleton<AppHub>();
         builder.Services.AddHostedService<Dispatcher>();
         configure?.Invoke(builder.Services);
