@@ -84,7 +84,7 @@ internal sealed class ClientCommands(Func<string, string?> environment, TextWrit
         await using var lease = await LeaseAsync(config, overrides, readTopology: true, loggers, cancellationToken).ConfigureAwait(false);
         client = await MixnetClient.StartAsync(id, new GatewayEndpoint(config.GatewayId, config.GatewayListener), lease.Services,
             ClientSettings.Traffic(config.Debug), TimeProvider.System, loggers, cancellationToken).ConfigureAwait(false);
-        await using (client.ConfigureAwait(false))
+        try
         {
             try
             {
@@ -104,8 +104,28 @@ internal sealed class ClientCommands(Func<string, string?> environment, TextWrit
                 : $"The websocket API is disabled (socket_type = 'None'); health: {endpoints.Http}health").ConfigureAwait(false);
             await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
         }
+        finally
+        {
+            await StopClientAsync(client).ConfigureAwait(false);
+        }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The core's receive loop can end with the crypto call it had in flight cancelled, and its DisposeAsync passes
+    /// that on; at shutdown that is the expected end, not a failure of the stop (reported to the client core).
+    /// </summary>
+    private static async Task StopClientAsync(MixnetClient client)
+    {
+        try
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.Cancelled)
+        {
+            // Stopping: the call was cancelled on purpose.
+        }
     }
 
     public async Task<int> UpgradeAsync(string id)
