@@ -1,0 +1,107 @@
+using Microsoft.Data.Sqlite;
+
+namespace Nym.Client.Api;
+
+/// <summary>
+/// Messages that arrived while no app was connected (D4): kept in SQLite under the client's data directory, so they
+/// survive a restart, and handed out oldest first. A message is deleted only once an app has been sent it.
+/// </summary>
+internal sealed class ReceivedStore : IDisposable
+{
+    public const string FileName = "received_messages.sqlite";
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _lock = new();
+
+    private ReceivedStore(SqliteConnection connection) => _connection = connection;
+
+    /// <exception cref="ReceivedStoreException">the database cannot be opened or is not ours; the message names the file.</exception>
+    public static ReceivedStore Open(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE IF NOT EXISTS received (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    message BLOB NOT NULL,
+                    reply_surb BLOB NULL);
+                """;
+            command.ExecuteNonQuery();
+            return new ReceivedStore(connection);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new ReceivedStoreException($"{path}: cannot be used as the store of undelivered messages ({e.Message}); move it away to start with an empty store");
+        }
+    }
+
+    public void Add(InboundMessage message)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT INTO received (message, reply_surb) VALUES ($message, $surb)";
+            command.Parameters.AddWithValue("$message", message.Message.ToArray());
+            command.Parameters.AddWithValue("$surb", (object?)message.ReplySurb ?? DBNull.Value);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Up to <paramref name="limit"/> stored messages with ids above <paramref name="afterId"/>, oldest first.</summary>
+    public IReadOnlyList<(long Id, InboundMessage Message)> ReadAfter(long afterId, int limit)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT id, message, reply_surb FROM received WHERE id > $after ORDER BY id LIMIT $limit";
+            command.Parameters.AddWithValue("$after", afterId);
+            command.Parameters.AddWithValue("$limit", limit);
+            using var reader = command.ExecuteReader();
+            var messages = new List<(long, InboundMessage)>();
+            while (reader.Read())
+            {
+                var surb = reader.IsDBNull(2) ? null : (byte[])reader[2];
+                messages.Add((reader.GetInt64(0), new InboundMessage((byte[])reader[1], surb)));
+            }
+
+            return messages;
+        }
+    }
+
+    public void Delete(long id)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "DELETE FROM received WHERE id = $id";
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public long Count()
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM received";
+            return (long)command.ExecuteScalar()!;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _connection.Dispose();
+        }
+    }
+}
+
+internal sealed class ReceivedStoreException(string message) : Exception(message);
