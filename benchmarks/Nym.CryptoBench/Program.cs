@@ -58,7 +58,7 @@ await keyStore.SetGatewayKeysAsync(new SetGatewayKeysRequest
     ClientId = ClientId, GatewayIdentityKey = ByteString.CopyFrom(gateway.PublicKey.AsReadOnlySpan()), SharedKeys = ByteString.CopyFrom(new byte[32]),
 });
 
-using var cryptoChannel = GrpcChannel.ForAddress(cryptoApp.Services.GetRequiredService<CryptoEndpoints>().Grpc, new GrpcChannelOptions { MaxSendMessageSize = null });
+using var cryptoChannel = GrpcChannel.ForAddress(cryptoApp.Services.GetRequiredService<ServiceEndpoints>().Grpc, new GrpcChannelOptions { MaxSendMessageSize = null });
 var crypto = new CryptoService.CryptoServiceClient(cryptoChannel.CreateCallInvoker().WithServiceToken(Token));
 
 // The in-process side: the same client's keys, read back from the KeyStore's files, and the same topology.

@@ -1,25 +1,5 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Nym.Crypto;
-
-/// <summary>The exe's two Kestrel endpoints, readable once the app has started (with port 0, Kestrel picks the port).</summary>
-public sealed class CryptoEndpoints
-{
-    internal ListenOptions? HttpListener { get; set; }
-
-    internal ListenOptions? GrpcListener { get; set; }
-
-    /// <summary>HTTP/1.1: /health and /alive.</summary>
-    public Uri Http => ToUri(HttpListener);
-
-    /// <summary>HTTP/2 without TLS (h2c): CryptoService.</summary>
-    public Uri Grpc => ToUri(GrpcListener);
-
-    private static Uri ToUri(ListenOptions? listener) =>
-        listener?.IPEndPoint is { } endPoint
-            ? new UriBuilder("http", endPoint.Address.ToString(), endPoint.Port).Uri
-            : throw new InvalidOperationException("The endpoints are known once the app has started.");
-}
 
 /// <summary>Builds nym-crypto's web application: used by Program and, unchanged, by the tests.</summary>
 public static class CryptoApp
@@ -38,22 +18,7 @@ public static class CryptoApp
         // host the service, and a second appsettings.json would collide with its own in the output.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);
 
-        var endpoints = new CryptoEndpoints();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(options.Bind, options.HttpPort, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1;
-                endpoints.HttpListener = listen;
-            });
-            kestrel.Listen(options.Bind, options.GrpcPort, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http2;
-                endpoints.GrpcListener = listen;
-            });
-        });
-
-        builder.Services.AddSingleton(endpoints);
+        builder.ListenOnHttpAndGrpc(options.Bind, options.HttpPort, options.GrpcPort);
         builder.Services.AddCrypto(options.Service, topology);
         configure?.Invoke(builder.Services);
 

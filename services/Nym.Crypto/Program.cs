@@ -55,7 +55,7 @@ root.SetAction(async (parse, cancellationToken) =>
         await using var app = CryptoApp.Build(options!);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var endpoints = app.Services.GetRequiredService<CryptoEndpoints>();
+            var endpoints = app.Services.GetRequiredService<ServiceEndpoints>();
             StartupLog.Serving(app.Logger, endpoints.Http, endpoints.Grpc, options!.Service.KeyStoreUrl, options.Service.TopologyUrl!);
         });
         // The host stops on SIGTERM or Ctrl+C and lets streams in progress finish.

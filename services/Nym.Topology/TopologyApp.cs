@@ -1,29 +1,7 @@
 using System.Net;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Nym.Topology;
-
-/// <summary>The two Kestrel endpoints, readable once the app has started (with port 0, Kestrel picks the port).</summary>
-internal sealed class ServiceEndpoints
-{
-    public const string HttpName = "http", GrpcName = "grpc";
-
-    internal ListenOptions? HttpListener { get; set; }
-
-    internal ListenOptions? GrpcListener { get; set; }
-
-    /// <summary>HTTP/1.1: the validator-API JSON, /health and /alive.</summary>
-    public Uri Http => ToUri(HttpListener);
-
-    /// <summary>HTTP/2 without TLS (h2c): the gRPC TopologyService.</summary>
-    public Uri Grpc => ToUri(GrpcListener);
-
-    private static Uri ToUri(ListenOptions? listener) =>
-        listener?.IPEndPoint is { } endPoint
-            ? new UriBuilder("http", endPoint.Address.ToString(), endPoint.Port).Uri
-            : throw new InvalidOperationException("The endpoints are known once the app has started.");
-}
 
 /// <summary>Builds nym-api's web application: used by Program and, unchanged, by the tests.</summary>
 internal static class TopologyApp
@@ -39,22 +17,7 @@ internal static class TopologyApp
         });
         builder.AddServiceDefaults(TopologyMetrics.MeterName);
 
-        var endpoints = new ServiceEndpoints();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(options.Bind, options.HttpPort, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1;
-                endpoints.HttpListener = listen;
-            });
-            kestrel.Listen(options.Bind, options.GrpcPort, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http2;
-                endpoints.GrpcListener = listen;
-            });
-        });
-
-        builder.Services.AddSingleton(endpoints);
+        builder.ListenOnHttpAndGrpc(options.Bind, options.HttpPort, options.GrpcPort);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new TopologyState(
             NodeStore.Open(options.DataDirectory), options.AnnounceTtl, time, sp.GetRequiredService<ILogger<TopologyState>>(), options.MaxNodes));

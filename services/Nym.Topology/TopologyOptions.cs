@@ -14,7 +14,7 @@ internal sealed record TopologyOptions(IPAddress Bind, int HttpPort, int GrpcPor
 
     public const int DefaultHttpPort = 8080;
     public const int DefaultGrpcPort = 8081;
-    public const string DefaultBind = "127.0.0.1";
+    public const string DefaultBind = ServiceListenOptions.DefaultBind;
     public static readonly TimeSpan DefaultAnnounceTtl = TimeSpan.FromSeconds(90);
 
     // A node re-announces well within the TTL; a day bounds how long a silent node can stay listed as active.
@@ -35,26 +35,12 @@ internal sealed record TopologyOptions(IPAddress Bind, int HttpPort, int GrpcPor
         Func<string, string?> environment, out TopologyOptions? options, out string error)
     {
         options = null;
-        string? Pick(string? commandLine, string variable) => commandLine ?? (environment(variable) is { Length: > 0 } v ? v : null);
-
-        if (!TryPort(Pick(httpPort, "NYM_HTTP_PORT"), DefaultHttpPort, "--http-port", "NYM_HTTP_PORT", out int http, out error)
-            || !TryPort(Pick(grpcPort, "NYM_GRPC_PORT"), DefaultGrpcPort, "--grpc-port", "NYM_GRPC_PORT", out int grpc, out error))
+        if (!ServiceListenOptions.TryResolve(httpPort, grpcPort, bind, DefaultHttpPort, DefaultGrpcPort, environment, out var listen, out error))
         {
             return false;
         }
 
-        if (http == grpc && http != 0)
-        {
-            error = $"--http-port and --grpc-port are both {http}; HTTP/1.1 and gRPC need a port each";
-            return false;
-        }
-
-        var bindText = Pick(bind, "NYM_BIND") ?? DefaultBind;
-        if (!IPAddress.TryParse(bindText, out var address))
-        {
-            error = $"--bind (or NYM_BIND) must be an IP address such as 127.0.0.1 or 0.0.0.0, got '{bindText}'";
-            return false;
-        }
+        string? Pick(string? commandLine, string variable) => ServiceListenOptions.Pick(commandLine, variable, environment);
 
         var ttlText = Pick(announceTtl, "NYM_ANNOUNCE_TTL");
         var ttl = DefaultAnnounceTtl;
@@ -71,7 +57,7 @@ internal sealed record TopologyOptions(IPAddress Bind, int HttpPort, int GrpcPor
         }
 
         var directory = Pick(dataDirectory, "NYM_DATA_DIR") ?? DefaultDataDirectory(environment);
-        options = new TopologyOptions(address, http, grpc, Path.GetFullPath(directory), ttl);
+        options = new TopologyOptions(listen.Bind, listen.HttpPort, listen.GrpcPort, Path.GetFullPath(directory), ttl);
         error = "";
         return true;
     }
@@ -97,23 +83,5 @@ internal sealed record TopologyOptions(IPAddress Bind, int HttpPort, int GrpcPor
 
         duration = TimeSpan.FromSeconds(count * unitSeconds);
         return true;
-    }
-
-    private static bool TryPort(string? text, int fallback, string option, string variable, out int port, out string error)
-    {
-        port = fallback;
-        error = "";
-        if (text is null)
-        {
-            return true;
-        }
-
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port <= IPEndPoint.MaxPort)
-        {
-            return true;
-        }
-
-        error = $"{option} (or {variable}) must be a port number from 0 (any free port) to 65535, got '{text}'";
-        return false;
     }
 }

@@ -34,7 +34,7 @@ internal sealed class CryptoHost : IAsyncDisposable
         Anonymous = new CryptoService.CryptoServiceClient(_channel);
     }
 
-    public CryptoEndpoints Endpoints => _app.Services.GetRequiredService<CryptoEndpoints>();
+    public ServiceEndpoints Endpoints => _app.Services.GetRequiredService<ServiceEndpoints>();
 
     /// <summary>Calls with the deployment's token.</summary>
     public CryptoService.CryptoServiceClient Client { get; }
