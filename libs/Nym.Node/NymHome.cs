@@ -1,3 +1,5 @@
+using Nym.Protocol.Keys;
+
 namespace Nym.Node;
 
 /// <summary>A node's directories: <c>&lt;home&gt;/{mixnodes|gateways}/&lt;id&gt;/{config,data}</c> (nym-mixnet.md §8).</summary>
@@ -14,19 +16,12 @@ public sealed record NodePaths(string Root)
 /// <summary>Where Nym keeps its files: <c>$NYM_HOME</c>, or <c>~/.nym</c> as Nym does.</summary>
 public static class NymHome
 {
-    public const string EnvironmentVariable = "NYM_HOME";
+    public const string EnvironmentVariable = NymHomeDirectory.EnvironmentVariable;
 
     /// <summary>Longest node id; ids name directories.</summary>
     public const int MaxIdLength = 64;
 
-    public static string Resolve(Func<string, string?>? environment = null)
-    {
-        environment ??= Environment.GetEnvironmentVariable;
-        var home = environment(EnvironmentVariable);
-        return string.IsNullOrWhiteSpace(home)
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nym")
-            : Path.GetFullPath(home);
-    }
+    public static string Resolve(Func<string, string?>? environment = null) => NymHomeDirectory.Resolve(environment);
 
     /// <summary>The directories of node <paramref name="id"/>; the id must pass <see cref="IsValidId"/>.</summary>
     public static NodePaths NodePaths(string home, NodeKind kind, string id) => IsValidId(id)

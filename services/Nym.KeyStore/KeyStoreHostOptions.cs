@@ -12,12 +12,6 @@ internal sealed record KeyStoreHostOptions(IPAddress Bind, int HttpPort, int Grp
     public const int DefaultGrpcPort = 8083;
     public const string DefaultBind = ServiceListenOptions.DefaultBind;
 
-    /// <summary><c>$NYM_HOME</c>, or <c>~/.nym</c>: the same home as Nym's own binaries.</summary>
-    public static string DefaultHome(Func<string, string?> environment) =>
-        environment("NYM_HOME") is { Length: > 0 } home
-            ? home
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nym");
-
     /// <summary>Command-line values (null when not given) win over the environment, which wins over the defaults.</summary>
     public static bool TryResolve(
         string? home, string? httpPort, string? grpcPort, string? bind, string? tokenFile,
@@ -34,7 +28,7 @@ internal sealed record KeyStoreHostOptions(IPAddress Bind, int HttpPort, int Grp
             return false;
         }
 
-        var keyStore = new KeyStoreOptions(Path.GetFullPath(home ?? DefaultHome(environment)), token);
+        var keyStore = new KeyStoreOptions(Path.GetFullPath(home ?? Nym.Protocol.Keys.NymHomeDirectory.Resolve(environment)), token);
         options = new KeyStoreHostOptions(listen.Bind, listen.HttpPort, listen.GrpcPort, keyStore);
         error = "";
         return true;

@@ -6,7 +6,7 @@ using Nym.KeyStore;
 var home = new Option<string?>("--home")
 {
     Description = "Nym's home directory: client keys in <home>/clients/<id>/data/*.pem (Nym 1.0.1's layout), the database in "
-        + $"<home>/keystore/keystore.sqlite; created when missing. Env NYM_HOME. Default: ~/.nym (here: {KeyStoreHostOptions.DefaultHome(_ => null)}).",
+        + $"<home>/keystore/keystore.sqlite; created when missing. Env NYM_HOME. Default: ~/.nym (here: {Nym.Protocol.Keys.NymHomeDirectory.Resolve(_ => null)}).",
     HelpName = "dir",
 };
 var httpPort = new Option<string?>("--http-port")

@@ -21,13 +21,8 @@ internal sealed record TopologyOptions(IPAddress Bind, int HttpPort, int GrpcPor
     private static readonly TimeSpan MinimumAnnounceTtl = TimeSpan.FromSeconds(1), MaximumAnnounceTtl = TimeSpan.FromDays(1);
 
     /// <summary><c>$NYM_HOME/nym-api</c>, or <c>~/.nym/nym-api</c>: the same home as Nym's other binaries.</summary>
-    public static string DefaultDataDirectory(Func<string, string?> environment)
-    {
-        var home = environment("NYM_HOME") is { Length: > 0 } nymHome
-            ? nymHome
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nym");
-        return Path.Combine(home, "nym-api");
-    }
+    public static string DefaultDataDirectory(Func<string, string?> environment) =>
+        Path.Combine(Nym.Protocol.Keys.NymHomeDirectory.Resolve(environment), "nym-api");
 
     /// <summary>Command-line values (null when not given) win over the environment, which wins over the defaults.</summary>
     public static bool TryResolve(

@@ -13,7 +13,7 @@ namespace Nym.Client.Commands;
 /// </summary>
 internal sealed class ClientCommands(Func<string, string?> environment, TextWriter output)
 {
-    private readonly string _home = ClientPaths.ResolveHome(environment);
+    private readonly string _home = Nym.Protocol.Keys.NymHomeDirectory.Resolve(environment);
 
     public async Task<int> InitAsync(string id, CommandOverrides overrides, CancellationToken cancellationToken)
     {

@@ -105,12 +105,6 @@ internal sealed record ClientPaths(string Home, string Id)
 
     public string Data(string file) => Path.Combine(DataDirectory, file);
 
-    /// <summary><c>$NYM_HOME</c>, or <c>~/.nym</c> as Nym does.</summary>
-    public static string ResolveHome(Func<string, string?> environment) =>
-        environment("NYM_HOME") is { Length: > 0 } home
-            ? Path.GetFullPath(home)
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nym");
-
     /// <summary>keystore.proto's client id: 1 to 64 of [A-Za-z0-9_.-], not starting with '.' (it names a directory).</summary>
     public static bool IsValidId(string? id) =>
         !string.IsNullOrEmpty(id) && id.Length <= MaxIdLength && id[0] != '.'
