@@ -18,42 +18,58 @@ namespace Nym.Client.Core;
 public static partial class ClientInitialisation
 {
     /// <summary>
-    /// Has the KeyStore create the keys (or keeps existing ones); picks a random gateway from the topology read from
-    /// <paramref name="validatorApiUrls"/> (or the one named), registers with it. If the client already has a gateway
-    /// and <paramref name="gatewayId"/> is null or the same, keeps it (no new handshake). Throws
-    /// <see cref="ClientSetupException"/> with what to do when something is missing or refuses.
+    /// Reads the topology from <paramref name="validatorApiUrls"/>, then has the KeyStore create the keys (or keeps
+    /// existing ones), picks a random gateway (or the one named) and registers with it: see the overload taking the
+    /// topology. Nothing is created when the topology cannot be read or lacks the named gateway.
     /// </summary>
     public static async Task<InitResult> InitAsync(string clientId, string? gatewayId, IReadOnlyList<Uri> validatorApiUrls,
         ClientServices services, ILogger logger, CancellationToken cancellationToken)
     {
+        var topology = await ReadTopologyAsync(validatorApiUrls, gatewayId, logger, cancellationToken).ConfigureAwait(false);
+        return await InitAsync(clientId, gatewayId, topology, services, logger, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// init's first step, before anything is created (so that a failed init leaves nothing behind): the topology from
+    /// the first validator API that answers, with the gateway named by <paramref name="gatewayId"/> (if any) in it.
+    /// Throws <see cref="ClientSetupException"/> saying what to do.
+    /// </summary>
+    public static async Task<NymTopology> ReadTopologyAsync(IReadOnlyList<Uri> validatorApiUrls, string? gatewayId, ILogger logger,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(validatorApiUrls);
         ArgumentNullException.ThrowIfNull(logger);
-        Bytes32? wanted = null;
-        if (gatewayId is not null)
-        {
-            var bytes = new byte[32];
-            if (!Base58.TryDecodeExact(gatewayId, bytes))
-            {
-                throw new ClientSetupException($"'{gatewayId}' is not a gateway id: a gateway id is a base58 Ed25519 key of 32 bytes.");
-            }
-
-            wanted = Bytes32.From(bytes);
-        }
-
-        using var connections = new ServiceConnections(services);
-        var client = new ClientRef { ClientId = clientId };
-        var (keys, created) = await GetOrCreateKeysAsync(connections, clientId, cancellationToken).ConfigureAwait(false);
-
+        var wanted = ParseGatewayId(gatewayId);
         await using var topology = new ValidatorApiTopology(validatorApiUrls, TimeSpan.FromDays(1), TimeProvider.System, logger);
         await topology.StartAsync(cancellationToken).ConfigureAwait(false);
         var current = topology.Current!;
+        _ = NamedGateway(current, wanted, gatewayId);
+        return current;
+    }
+
+    /// <summary>
+    /// Has the KeyStore create the keys (or keeps existing ones); picks a random gateway from <paramref name="topology"/>
+    /// (or the one named), registers with it. If the client already has a gateway and <paramref name="gatewayId"/> is
+    /// null or the same, keeps it (no new handshake). Throws <see cref="ClientSetupException"/> with what to do when
+    /// something is missing or refuses.
+    /// </summary>
+    public static async Task<InitResult> InitAsync(string clientId, string? gatewayId, NymTopology topology,
+        ClientServices services, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(logger);
+        var wanted = ParseGatewayId(gatewayId);
+        var named = NamedGateway(topology, wanted, gatewayId);
+        using var connections = new ServiceConnections(services);
+        var client = new ClientRef { ClientId = clientId };
+        var (keys, created) = await GetOrCreateKeysAsync(connections, clientId, cancellationToken).ConfigureAwait(false);
 
         if (keys.GatewayIdentityKey.Length == 32)
         {
             var registered = Bytes32.From(keys.GatewayIdentityKey.Span);
             if (wanted is null || wanted.Value == registered)
             {
-                var known = current.FindGateway(registered) ?? throw new ClientSetupException(
+                var known = topology.FindGateway(registered) ?? throw new ClientSetupException(
                     $"The gateway {Base58.Encode(keys.GatewayIdentityKey.Span)} that '{clientId}' is registered with is not in the topology any more: "
                     + $"choose another with `nym-client init --id {clientId} --gateway <gateway id>`.");
                 LogGatewayKept(logger);
@@ -61,16 +77,7 @@ public static partial class ClientInitialisation
             }
         }
 
-        GatewayNode gateway;
-        if (wanted is { } id)
-        {
-            gateway = current.FindGateway(id) ?? throw new ClientSetupException(
-                $"Unknown gateway {gatewayId}: it is not among the {current.Gateways.Count} gateway(s) of the topology. Leave out --gateway to pick one at random.");
-        }
-        else
-        {
-            gateway = current.Gateways[Random.Shared.Next(current.Gateways.Count)];
-        }
+        var gateway = named ?? topology.Gateways[Random.Shared.Next(topology.Gateways.Count)];
 
         var sharedKeys = await RegisterAsync(connections, clientId, keys.IdentityKey.ToByteArray(), gateway, cancellationToken).ConfigureAwait(false);
         var request = new SetGatewayKeysRequest
@@ -92,6 +99,25 @@ public static partial class ClientInitialisation
         LogRegistered(logger);
         return new InitResult(new GatewayEndpoint(Base58.Encode(gateway.IdentityKey.AsReadOnlySpan()), gateway.ClientsUrl), keys.Address, created, GatewayReused: false);
     }
+
+    private static Bytes32? ParseGatewayId(string? gatewayId)
+    {
+        if (gatewayId is null)
+        {
+            return null;
+        }
+
+        var bytes = new byte[32];
+        return Base58.TryDecodeExact(gatewayId, bytes)
+            ? Bytes32.From(bytes)
+            : throw new ClientSetupException($"'{gatewayId}' is not a gateway id: a gateway id is a base58 Ed25519 key of 32 bytes.");
+    }
+
+    /// <summary>The gateway named on the command line, which must be in the topology; null when none is named.</summary>
+    private static GatewayNode? NamedGateway(NymTopology topology, Bytes32? wanted, string? gatewayId) => wanted is { } id
+        ? topology.FindGateway(id) ?? throw new ClientSetupException(
+            $"Unknown gateway {gatewayId}: it is not among the {topology.Gateways.Count} gateway(s) of the topology. Leave out --gateway to pick one at random.")
+        : null;
 
     private static async Task<(ClientPublicKeys Keys, bool Created)> GetOrCreateKeysAsync(ServiceConnections connections, string clientId, CancellationToken cancellationToken)
     {

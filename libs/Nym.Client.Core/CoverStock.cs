@@ -81,7 +81,7 @@ internal sealed partial class CoverStock : IAsyncDisposable
 
                     failures = 0;
                 }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
                     // The crypto service is away or has no route yet: try again later, more slowly each time.
                     failures++;
@@ -91,9 +91,9 @@ internal sealed partial class CoverStock : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopping.
+            // Stopping, however the cancelled refill surfaced (e.g. as its gRPC call cancelled): not worth a warning.
         }
     }
 

@@ -19,6 +19,12 @@ internal sealed partial class AppConnection : IDisposable
     /// <summary>How long a closing app gets to answer our close before the connection is dropped.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long an app that fell behind gets to read what is already on its way and then our close with the reason;
+    /// an app that never reads again would otherwise hold its connection, and the messages kept for it, forever.
+    /// </summary>
+    private static readonly TimeSpan SlowAppGrace = TimeSpan.FromSeconds(30);
+
     private const int ReceiveChunk = 64 * 1024;
     private const int StoredPage = 64;
 
@@ -69,25 +75,22 @@ internal sealed partial class AppConnection : IDisposable
     public void Dispose() => _abort.Dispose();
 
     /// <summary>
-    /// Queues a message pushed from the mixnet; false when this push found the app fallen behind (it is then closed).
-    /// Messages that do not fit, or come while the connection closes, are kept for <see cref="Unsent"/>. Called under
-    /// the hub's lock, as is <see cref="Unsent"/>.
+    /// Queues a message pushed from the mixnet; an app found fallen behind is closed. Messages that do not fit, or come
+    /// while the connection closes, are kept for <see cref="Unsent"/>. Called under the hub's lock, as is
+    /// <see cref="Unsent"/>.
     /// </summary>
-    public bool TryPush(InboundMessage message)
+    public void Push(InboundMessage message)
     {
         if (_close is null && _queue.Writer.TryWrite(new Outgoing(null, message, null, 0)))
         {
-            return true;
+            return;
         }
 
         _late.Add(message);
-        if (_close is not null)
+        if (_close is null)
         {
-            return true;
+            CloseSlowApp($"too slow: more than {QueueCapacity} messages waiting to be read");
         }
-
-        RequestClose(WebSocketCloseStatus.PolicyViolation, $"too slow: more than {QueueCapacity} messages waiting to be read");
-        return false;
     }
 
     /// <summary>Live messages that were given to this app but never sent, in order, once the connection has ended (D4 keeps them).</summary>
@@ -111,8 +114,19 @@ internal sealed partial class AppConnection : IDisposable
     {
         if (!_queue.Writer.TryWrite(new Outgoing(response, null, type, 0)))
         {
-            RequestClose(WebSocketCloseStatus.PolicyViolation, $"too slow: more than {QueueCapacity} responses waiting to be read");
+            CloseSlowApp($"too slow: more than {QueueCapacity} responses waiting to be read");
         }
+    }
+
+    /// <summary>
+    /// D3: one app that does not keep up must not hold up the others, so it is closed with the reason, which it reads
+    /// after what is already on its way; if it does not read even that within <see cref="SlowAppGrace"/>, it is dropped.
+    /// </summary>
+    private void CloseSlowApp(string reason)
+    {
+        RequestClose(WebSocketCloseStatus.PolicyViolation, reason);
+        _abort.CancelAfter(SlowAppGrace);
+        Log.SlowApp(_logger, QueueCapacity);
     }
 
     /// <summary>The first reason wins; the write loop sends the close frame after what it is sending now.</summary>
@@ -287,5 +301,8 @@ internal sealed partial class AppConnection : IDisposable
     {
         [LoggerMessage(Level = LogLevel.Debug, Message = "An app's connection ended abruptly")]
         public static partial void Dropped(ILogger logger, Exception exception);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "An app did not keep up (more than {Capacity} messages or responses waiting to be read) and is being disconnected")]
+        public static partial void SlowApp(ILogger logger, int capacity);
     }
 }

@@ -44,10 +44,7 @@ internal sealed partial class AppHub(IMixnetSession session, ReceivedStore store
 
                     foreach (var app in _apps)
                     {
-                        if (!app.TryPush(message))
-                        {
-                            Log.SlowApp(logger, AppConnection.QueueCapacity);
-                        }
+                        app.Push(message);
                     }
                 }
             }
@@ -100,8 +97,5 @@ internal sealed partial class AppHub(IMixnetSession session, ReceivedStore store
 
         [LoggerMessage(Level = LogLevel.Information, Message = "An app disconnected from the websocket API")]
         public static partial void Disconnected(ILogger logger);
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "An app did not keep up (more than {Capacity} messages waiting) and is disconnected")]
-        public static partial void SlowApp(ILogger logger, int capacity);
     }
 }

@@ -28,10 +28,12 @@ internal sealed class ClientCommands(Func<string, string?> environment, TextWrit
 
         var config = ClientSettings.Apply(existing ?? ClientConfig.Create(id, paths), overrides, environment);
         using var loggers = InitLoggers();
+        var logger = loggers.CreateLogger("nym-client");
+        // The topology (and the gateway named in it) first: an init that cannot work creates no keys and no files.
+        var topology = await ClientInitialisation.ReadTopologyAsync(config.ValidatorApiUrls, overrides.Gateway, logger, cancellationToken).ConfigureAwait(false);
         await using (var lease = await LeaseAsync(config, overrides, readTopology: false, loggers, cancellationToken).ConfigureAwait(false))
         {
-            var result = await ClientInitialisation.InitAsync(id, overrides.Gateway, config.ValidatorApiUrls, lease.Services,
-                loggers.CreateLogger("nym-client"), cancellationToken).ConfigureAwait(false);
+            var result = await ClientInitialisation.InitAsync(id, overrides.Gateway, topology, lease.Services, logger, cancellationToken).ConfigureAwait(false);
             if (result.KeysCreated)
             {
                 await output.WriteLineAsync("Saved all generated keys").ConfigureAwait(false);
@@ -84,7 +86,7 @@ internal sealed class ClientCommands(Func<string, string?> environment, TextWrit
         await using var lease = await LeaseAsync(config, overrides, readTopology: true, loggers, cancellationToken).ConfigureAwait(false);
         client = await MixnetClient.StartAsync(id, new GatewayEndpoint(config.GatewayId, config.GatewayListener), lease.Services,
             ClientSettings.Traffic(config.Debug), TimeProvider.System, loggers, cancellationToken).ConfigureAwait(false);
-        try
+        await using (client.ConfigureAwait(false))
         {
             try
             {
@@ -104,28 +106,8 @@ internal sealed class ClientCommands(Func<string, string?> environment, TextWrit
                 : $"The websocket API is disabled (socket_type = 'None'); health: {endpoints.Http}health").ConfigureAwait(false);
             await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        finally
-        {
-            await StopClientAsync(client).ConfigureAwait(false);
-        }
 
         return 0;
-    }
-
-    /// <summary>
-    /// The core's receive loop can end with the crypto call it had in flight cancelled, and its DisposeAsync passes
-    /// that on; at shutdown that is the expected end, not a failure of the stop (reported to the client core).
-    /// </summary>
-    private static async Task StopClientAsync(MixnetClient client)
-    {
-        try
-        {
-            await client.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.Cancelled)
-        {
-            // Stopping: the call was cancelled on purpose.
-        }
     }
 
     public async Task<int> UpgradeAsync(string id)
