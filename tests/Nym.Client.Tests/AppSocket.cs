@@ -43,6 +43,25 @@ internal sealed class AppSocket : IAsyncDisposable
         return (result.MessageType, buffer.ToArray());
     }
 
+    /// <summary>
+    /// After invalid UTF-8 in a text frame .NET's websocket layer (under nym-client's handler) sends close 1007 and
+    /// then aborts the TCP connection at once, so the app reads either that close frame or, when the abort overtakes
+    /// it, a reset: the connection ends either way, and never with a response.
+    /// </summary>
+    public async Task AssertClosedForInvalidUtf8Async()
+    {
+        try
+        {
+            var (type, _) = await ReceiveAsync();
+            Assert.Equal(WebSocketMessageType.Close, type);
+            Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, Socket.CloseStatus);
+        }
+        catch (WebSocketException e) when (e.WebSocketErrorCode == WebSocketError.ConnectionClosedPrematurely)
+        {
+            Assert.Equal(WebSocketState.Aborted, Socket.State);
+        }
+    }
+
     public async Task<JsonObject> ReceiveJsonAsync(TimeSpan? patience = null)
     {
         var (type, bytes) = await ReceiveAsync(patience);

@@ -108,9 +108,7 @@ public sealed class ProcessRobustnessTests(Network network) : IDisposable
         await using (var app = await client.ConnectAsync())
         {
             await app.SendAsync([0x7b, 0xff, 0xfe, 0x7d], WebSocketMessageType.Text);
-            var (type, _) = await app.ReceiveAsync();
-            Assert.Equal(WebSocketMessageType.Close, type);
-            Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, app.Socket.CloseStatus);
+            await app.AssertClosedForInvalidUtf8Async();
         }
 
         await using (var app = await client.ConnectAsync())
