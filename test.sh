@@ -4,21 +4,38 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# tests/NymAspire.Deployment.Tests renders deploy/kubernetes with `kubectl kustomize` (offline; no cluster needed).
-if ! command -v kubectl >/dev/null 2>&1; then
-  echo "test.sh: installing kubectl from apt for the deployment tests" >&2
-  sudo=""
+# Installs a Debian package the tests need, or ends the run with a line saying what to install.
+apt_install() {
+  local package=$1 why=$2
+  echo "test.sh: installing $package from apt $why" >&2
+  local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
       sudo="sudo"
     else
-      echo "test.sh: kubectl is missing and this user cannot install it (not root, no sudo): install the kubectl package, then run ./test.sh again." >&2
+      echo "test.sh: $package is missing and this user cannot install it (not root, no sudo): install the $package package, then run ./test.sh again." >&2
       echo "0 passed, 1 failed"
       exit 1
     fi
   fi
-  if ! { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl; } >&2; then
-    echo "test.sh: could not install kubectl with apt-get: install the kubectl package, then run ./test.sh again." >&2
+  if ! { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"; } >&2; then
+    echo "test.sh: could not install $package with apt-get: install the $package package, then run ./test.sh again." >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+}
+
+# tests/NymAspire.Deployment.Tests renders deploy/kubernetes with `kubectl kustomize` (offline; no cluster needed).
+if ! command -v kubectl >/dev/null 2>&1; then
+  apt_install kubectl "for the deployment tests"
+fi
+
+# tests/Nym.Client.Tests drives nym-client from Python with Debian's websockets package, through /usr/bin/python3
+# (the python3 first on PATH may be another install that does not see Debian's packages).
+if ! /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1; then
+  apt_install python3-websockets "for the nym-client tests that drive it from Python"
+  if ! /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1; then
+    echo "test.sh: /usr/bin/python3 still cannot import websockets after installing python3-websockets: check that python3 is Debian's, then run ./test.sh again." >&2
     echo "0 passed, 1 failed"
     exit 1
   fi

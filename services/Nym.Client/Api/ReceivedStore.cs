@@ -18,6 +18,16 @@ internal sealed class ReceivedStore : IDisposable
     /// <exception cref="ReceivedStoreException">the database cannot be opened or is not ours; the message names the file.</exception>
     public static ReceivedStore Open(string dataDirectory)
     {
+        // With the shared KeyStore the keys live under its home, so nothing else has created this client's data directory.
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+        else
+        {
+            Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         var path = Path.Combine(dataDirectory, FileName);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         try
