@@ -17,8 +17,7 @@ namespace Nym.Crypto;
 /// header with a message that says what to do, and never carry a key, an address or a payload.
 /// </summary>
 internal sealed class CryptoGrpcService(
-    ClientKeyCache keys, ITopologySource topology, KeyStoreService.KeyStoreServiceClient keyStore, CryptoOptions options, CryptoMetrics metrics,
-    UsedReplyDigests usedReplies)
+    ClientKeyCache keys, ITopologySource topology, KeyStoreService.KeyStoreServiceClient keyStore, CryptoOptions options, CryptoMetrics metrics)
     : CryptoService.CryptoServiceBase
 {
     public const string NoRoute =
@@ -189,8 +188,10 @@ internal sealed class CryptoGrpcService(
         }
 
         var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
-        var replyKeys = await TakeReplyKeysAsync(request, context.CancellationToken).ConfigureAwait(false);
-        // Each key opens one reply only: a second payload with the same digest in this batch finds nothing.
+        var (replyKeys, spent) = await TakeReplyKeysAsync(request, context.CancellationToken).ConfigureAwait(false);
+        // Each key opens one reply only: a second payload with the same digest, in this batch or any later one on any
+        // replica (the KeyStore reports it as already taken), is dropped. Without that it would be decrypted as a
+        // fragment (Nym's payload encryption has no MAC, nym-mixnet.md §2.2) and come back as garbage.
         Func<Bytes32, byte[]?> take = digest =>
         {
             if (!replyKeys.Remove(digest, out var key))
@@ -198,14 +199,14 @@ internal sealed class CryptoGrpcService(
                 return null;
             }
 
-            usedReplies.Add(digest);
+            spent.Add(digest);
             return key;
         };
 
         var reply = new OpenPayloadsResponse();
         foreach (var payload in request.Payloads)
         {
-            if (IsUsedReply(payload))
+            if (CouldBeReply(payload) && spent.Contains(Bytes32.From(payload.Span[..ReplySurb.DigestLength])))
             {
                 metrics.Opened("dropped");
                 reply.Payloads.Add(new OpenedPayload { Dropped = new Dropped() });
@@ -231,24 +232,26 @@ internal sealed class CryptoGrpcService(
 
     private static bool CouldBeReply(ByteString payload) => payload.Length > ReplySurb.DigestLength && payload.Length != AckPayload.Length;
 
-    private bool IsUsedReply(ByteString payload) => CouldBeReply(payload) && usedReplies.Contains(Bytes32.From(payload.Span[..ReplySurb.DigestLength]));
-
-    /// <summary>One TakeReplyKeys call for the digests of every payload that could be a reply (nym-mixnet.md §4).</summary>
-    private async Task<Dictionary<Bytes32, byte[]>> TakeReplyKeysAsync(OpenPayloadsRequest request, CancellationToken cancellation)
+    /// <summary>
+    /// One TakeReplyKeys call for the digests of every payload that could be a reply (nym-mixnet.md §4): the keys of
+    /// those stored, and the digests whose keys were taken before (replies that came again).
+    /// </summary>
+    private async Task<(Dictionary<Bytes32, byte[]> Keys, HashSet<Bytes32> Spent)> TakeReplyKeysAsync(OpenPayloadsRequest request, CancellationToken cancellation)
     {
         var take = new TakeReplyKeysRequest { ClientId = request.ClientId };
         foreach (var payload in request.Payloads)
         {
-            if (CouldBeReply(payload) && !IsUsedReply(payload))
+            if (CouldBeReply(payload))
             {
                 take.Digests.Add(UnsafeByteOperations.UnsafeWrap(payload.Memory[..ReplySurb.DigestLength]));
             }
         }
 
         var found = new Dictionary<Bytes32, byte[]>();
+        var spent = new HashSet<Bytes32>();
         if (take.Digests.Count == 0)
         {
-            return found;
+            return (found, spent);
         }
 
         TakeReplyKeysResponse taken;
@@ -269,7 +272,15 @@ internal sealed class CryptoGrpcService(
             }
         }
 
-        return found;
+        foreach (var digest in taken.AlreadyTaken)
+        {
+            if (digest.Length == ReplySurb.DigestLength)
+            {
+                spent.Add(Bytes32.From(digest.Span));
+            }
+        }
+
+        return (found, spent);
     }
 
     private async Task StoreReplyKeyAsync(string clientId, ReplySurb surb, CancellationToken cancellation)
