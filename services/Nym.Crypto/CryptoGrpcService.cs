@@ -25,14 +25,10 @@ internal sealed class CryptoGrpcService(
 
     public const int MaxCover = 1000, MaxRetransmissions = 1000, MaxPayloads = 1000;
 
-    /// <summary>Packets are prepared in batches of this many, across the cores, and streamed in fragment order.</summary>
-    internal const int BatchSize = 64;
-
     /// <summary>A mean per-hop delay beyond this is a mistake, not a privacy setting (Nym's default is 50 ms).</summary>
     private static readonly TimeSpan MaxAverageDelay = TimeSpan.FromMinutes(10);
 
     private static readonly int MaxPayloadLength = PacketSize.Extended.PlaintextLength();
-    private static readonly ByteString CoverId = ByteString.CopyFrom(FragmentIdentifier.Cover.ToBytes());
 
     public override async Task PrepareMessage(PrepareMessageRequest request, IServerStreamWriter<PreparedPacket> responseStream, ServerCallContext context)
     {
@@ -62,23 +58,18 @@ internal sealed class CryptoGrpcService(
         }
 
         var fragments = MessageSplitter.Split(request.Message.Span, replySurb).Fragments;
-        // Batch n+1 is prepared (in parallel across the cores) while batch n is written to the stream.
-        var next = Task.Run(() => PrepareBatch(preparer, network, fragments, recipient, 0, cancellation), cancellation);
-        for (int start = 0; start < fragments.Count; start += BatchSize)
+        var routed = await MessageBatches.PrepareAsync(preparer, network, fragments, recipient, async batch =>
         {
-            var batch = await next.ConfigureAwait(false);
-            if (start + BatchSize < fragments.Count)
-            {
-                int following = start + BatchSize;
-                next = Task.Run(() => PrepareBatch(preparer, network, fragments, recipient, following, cancellation), cancellation);
-            }
-
             foreach (var packet in batch)
             {
                 await responseStream.WriteAsync(packet, cancellation).ConfigureAwait(false);
             }
 
             metrics.Prepared("message", batch.Length);
+        }, cancellation).ConfigureAwait(false);
+        if (!routed)
+        {
+            throw NoRouteError();
         }
     }
 
@@ -102,7 +93,7 @@ internal sealed class CryptoGrpcService(
                 throw NoRouteError();
             }
 
-            reply.Packets.Add(ToMessage(packet!, ByteString.Empty));
+            reply.Packets.Add(MessageBatches.ToMessage(packet!, ByteString.Empty));
         }
 
         metrics.Prepared("cover", reply.Packets.Count);
@@ -129,7 +120,7 @@ internal sealed class CryptoGrpcService(
         }
 
         metrics.Prepared("reply", 1);
-        return ToMessage(packet!, ByteString.Empty);
+        return MessageBatches.ToMessage(packet!, ByteString.Empty);
     }
 
     public override async Task<PreparedPackets> RePrepareFragments(RePrepareFragmentsRequest request, ServerCallContext context)
@@ -165,7 +156,7 @@ internal sealed class CryptoGrpcService(
                 throw NoRouteError();
             }
 
-            reply.Packets.Add(ToMessage(packet!, bytes));
+            reply.Packets.Add(MessageBatches.ToMessage(packet!, bytes));
         }
 
         metrics.Prepared("retransmission", reply.Packets.Count);
@@ -300,36 +291,6 @@ internal sealed class CryptoGrpcService(
             throw keys.Translate(e, clientId);
         }
     }
-
-    private static PreparedPacket[] PrepareBatch(
-        PacketPreparer preparer, NymTopology network, IReadOnlyList<Fragment> fragments, Recipient recipient, int start, CancellationToken cancellation)
-    {
-        var batch = new PreparedPacket[Math.Min(BatchSize, fragments.Count - start)];
-        bool routed = true;
-        Parallel.For(0, batch.Length, new ParallelOptions { CancellationToken = cancellation }, (i, loop) =>
-        {
-            var fragment = fragments[start + i];
-            if (!preparer.TryPrepareFragment(network, fragment, recipient, PacketSize.Regular, out var packet))
-            {
-                routed = false;
-                loop.Stop();
-                return;
-            }
-
-            batch[i] = ToMessage(packet!, UnsafeByteOperations.UnsafeWrap(fragment.ToBytes()));
-        });
-
-        return routed ? batch : throw NoRouteError();
-    }
-
-    private static PreparedPacket ToMessage(Nym.Protocol.Packets.PreparedPacket packet, ByteString fragment) => new()
-    {
-        FirstHop = UnsafeByteOperations.UnsafeWrap(packet.FirstHop.ToUnpaddedBytes()),
-        SphinxPacket = UnsafeByteOperations.UnsafeWrap(packet.Packet),
-        FragmentId = packet.FragmentId.IsCover ? CoverId : UnsafeByteOperations.UnsafeWrap(packet.FragmentId.ToBytes()),
-        ExpectedDelayNs = packet.TotalDelayNanoseconds,
-        Fragment = fragment,
-    };
 
     private NymTopology RequireTopology() => topology.Current ?? throw NoRouteError();
 
