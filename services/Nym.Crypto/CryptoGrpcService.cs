@@ -17,8 +17,7 @@ namespace Nym.Crypto;
 /// header with a message that says what to do, and never carry a key, an address or a payload.
 /// </summary>
 internal sealed class CryptoGrpcService(
-    ClientKeyCache keys, ITopologySource topology, KeyStoreService.KeyStoreServiceClient keyStore, CryptoOptions options, CryptoMetrics metrics,
-    UsedReplyDigests usedReplies)
+    ClientKeyCache keys, ITopologySource topology, KeyStoreService.KeyStoreServiceClient keyStore, CryptoOptions options, CryptoMetrics metrics)
     : CryptoService.CryptoServiceBase
 {
     public const string NoRoute =
@@ -26,14 +25,10 @@ internal sealed class CryptoGrpcService(
 
     public const int MaxCover = 1000, MaxRetransmissions = 1000, MaxPayloads = 1000;
 
-    /// <summary>Packets are prepared in batches of this many, across the cores, and streamed in fragment order.</summary>
-    internal const int BatchSize = 64;
-
     /// <summary>A mean per-hop delay beyond this is a mistake, not a privacy setting (Nym's default is 50 ms).</summary>
     private static readonly TimeSpan MaxAverageDelay = TimeSpan.FromMinutes(10);
 
     private static readonly int MaxPayloadLength = PacketSize.Extended.PlaintextLength();
-    private static readonly ByteString CoverId = ByteString.CopyFrom(FragmentIdentifier.Cover.ToBytes());
 
     public override async Task PrepareMessage(PrepareMessageRequest request, IServerStreamWriter<PreparedPacket> responseStream, ServerCallContext context)
     {
@@ -63,23 +58,18 @@ internal sealed class CryptoGrpcService(
         }
 
         var fragments = MessageSplitter.Split(request.Message.Span, replySurb).Fragments;
-        // Batch n+1 is prepared (in parallel across the cores) while batch n is written to the stream.
-        var next = Task.Run(() => PrepareBatch(preparer, network, fragments, recipient, 0, cancellation), cancellation);
-        for (int start = 0; start < fragments.Count; start += BatchSize)
+        var routed = await MessageBatches.PrepareAsync(preparer, network, fragments, recipient, async batch =>
         {
-            var batch = await next.ConfigureAwait(false);
-            if (start + BatchSize < fragments.Count)
-            {
-                int following = start + BatchSize;
-                next = Task.Run(() => PrepareBatch(preparer, network, fragments, recipient, following, cancellation), cancellation);
-            }
-
             foreach (var packet in batch)
             {
                 await responseStream.WriteAsync(packet, cancellation).ConfigureAwait(false);
             }
 
             metrics.Prepared("message", batch.Length);
+        }, cancellation).ConfigureAwait(false);
+        if (!routed)
+        {
+            throw NoRouteError();
         }
     }
 
@@ -103,7 +93,7 @@ internal sealed class CryptoGrpcService(
                 throw NoRouteError();
             }
 
-            reply.Packets.Add(ToMessage(packet!, ByteString.Empty));
+            reply.Packets.Add(MessageBatches.ToMessage(packet!, ByteString.Empty));
         }
 
         metrics.Prepared("cover", reply.Packets.Count);
@@ -130,7 +120,7 @@ internal sealed class CryptoGrpcService(
         }
 
         metrics.Prepared("reply", 1);
-        return ToMessage(packet!, ByteString.Empty);
+        return MessageBatches.ToMessage(packet!, ByteString.Empty);
     }
 
     public override async Task<PreparedPackets> RePrepareFragments(RePrepareFragmentsRequest request, ServerCallContext context)
@@ -166,7 +156,7 @@ internal sealed class CryptoGrpcService(
                 throw NoRouteError();
             }
 
-            reply.Packets.Add(ToMessage(packet!, bytes));
+            reply.Packets.Add(MessageBatches.ToMessage(packet!, bytes));
         }
 
         metrics.Prepared("retransmission", reply.Packets.Count);
@@ -189,8 +179,10 @@ internal sealed class CryptoGrpcService(
         }
 
         var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
-        var replyKeys = await TakeReplyKeysAsync(request, context.CancellationToken).ConfigureAwait(false);
-        // Each key opens one reply only: a second payload with the same digest in this batch finds nothing.
+        var (replyKeys, spent) = await TakeReplyKeysAsync(request, context.CancellationToken).ConfigureAwait(false);
+        // Each key opens one reply only: a second payload with the same digest, in this batch or any later one on any
+        // replica (the KeyStore reports it as already taken), is dropped. Without that it would be decrypted as a
+        // fragment (Nym's payload encryption has no MAC, nym-mixnet.md §2.2) and come back as garbage.
         Func<Bytes32, byte[]?> take = digest =>
         {
             if (!replyKeys.Remove(digest, out var key))
@@ -198,14 +190,14 @@ internal sealed class CryptoGrpcService(
                 return null;
             }
 
-            usedReplies.Add(digest);
+            spent.Add(digest);
             return key;
         };
 
         var reply = new OpenPayloadsResponse();
         foreach (var payload in request.Payloads)
         {
-            if (IsUsedReply(payload))
+            if (CouldBeReply(payload) && spent.Contains(Bytes32.From(payload.Span[..ReplySurb.DigestLength])))
             {
                 metrics.Opened("dropped");
                 reply.Payloads.Add(new OpenedPayload { Dropped = new Dropped() });
@@ -231,24 +223,26 @@ internal sealed class CryptoGrpcService(
 
     private static bool CouldBeReply(ByteString payload) => payload.Length > ReplySurb.DigestLength && payload.Length != AckPayload.Length;
 
-    private bool IsUsedReply(ByteString payload) => CouldBeReply(payload) && usedReplies.Contains(Bytes32.From(payload.Span[..ReplySurb.DigestLength]));
-
-    /// <summary>One TakeReplyKeys call for the digests of every payload that could be a reply (nym-mixnet.md §4).</summary>
-    private async Task<Dictionary<Bytes32, byte[]>> TakeReplyKeysAsync(OpenPayloadsRequest request, CancellationToken cancellation)
+    /// <summary>
+    /// One TakeReplyKeys call for the digests of every payload that could be a reply (nym-mixnet.md §4): the keys of
+    /// those stored, and the digests whose keys were taken before (replies that came again).
+    /// </summary>
+    private async Task<(Dictionary<Bytes32, byte[]> Keys, HashSet<Bytes32> Spent)> TakeReplyKeysAsync(OpenPayloadsRequest request, CancellationToken cancellation)
     {
         var take = new TakeReplyKeysRequest { ClientId = request.ClientId };
         foreach (var payload in request.Payloads)
         {
-            if (CouldBeReply(payload) && !IsUsedReply(payload))
+            if (CouldBeReply(payload))
             {
                 take.Digests.Add(UnsafeByteOperations.UnsafeWrap(payload.Memory[..ReplySurb.DigestLength]));
             }
         }
 
         var found = new Dictionary<Bytes32, byte[]>();
+        var spent = new HashSet<Bytes32>();
         if (take.Digests.Count == 0)
         {
-            return found;
+            return (found, spent);
         }
 
         TakeReplyKeysResponse taken;
@@ -269,7 +263,15 @@ internal sealed class CryptoGrpcService(
             }
         }
 
-        return found;
+        foreach (var digest in taken.AlreadyTaken)
+        {
+            if (digest.Length == ReplySurb.DigestLength)
+            {
+                spent.Add(Bytes32.From(digest.Span));
+            }
+        }
+
+        return (found, spent);
     }
 
     private async Task StoreReplyKeyAsync(string clientId, ReplySurb surb, CancellationToken cancellation)
@@ -289,36 +291,6 @@ internal sealed class CryptoGrpcService(
             throw keys.Translate(e, clientId);
         }
     }
-
-    private static PreparedPacket[] PrepareBatch(
-        PacketPreparer preparer, NymTopology network, IReadOnlyList<Fragment> fragments, Recipient recipient, int start, CancellationToken cancellation)
-    {
-        var batch = new PreparedPacket[Math.Min(BatchSize, fragments.Count - start)];
-        bool routed = true;
-        Parallel.For(0, batch.Length, new ParallelOptions { CancellationToken = cancellation }, (i, loop) =>
-        {
-            var fragment = fragments[start + i];
-            if (!preparer.TryPrepareFragment(network, fragment, recipient, PacketSize.Regular, out var packet))
-            {
-                routed = false;
-                loop.Stop();
-                return;
-            }
-
-            batch[i] = ToMessage(packet!, UnsafeByteOperations.UnsafeWrap(fragment.ToBytes()));
-        });
-
-        return routed ? batch : throw NoRouteError();
-    }
-
-    private static PreparedPacket ToMessage(Nym.Protocol.Packets.PreparedPacket packet, ByteString fragment) => new()
-    {
-        FirstHop = UnsafeByteOperations.UnsafeWrap(packet.FirstHop.ToUnpaddedBytes()),
-        SphinxPacket = UnsafeByteOperations.UnsafeWrap(packet.Packet),
-        FragmentId = packet.FragmentId.IsCover ? CoverId : UnsafeByteOperations.UnsafeWrap(packet.FragmentId.ToBytes()),
-        ExpectedDelayNs = packet.TotalDelayNanoseconds,
-        Fragment = fragment,
-    };
 
     private NymTopology RequireTopology() => topology.Current ?? throw NoRouteError();
 

@@ -24,7 +24,6 @@ public static class CryptoHosting
         services.AddSingleton(options);
         services.AddSingleton<CryptoMetrics>();
         services.AddSingleton<ClientKeyCache>();
-        services.AddSingleton<UsedReplyDigests>(_ => new());
         // Per service, not global: nym-client hosts other gRPC services in the same process.
         services.AddGrpc().AddServiceOptions<CryptoGrpcService>(grpc =>
         {

@@ -8,22 +8,25 @@ public sealed class KeyStoreStartupException(string message, Exception? inner = 
 /// <summary>
 /// <c>&lt;home&gt;/keystore/keystore.sqlite</c>: what Nym 1.0.1 keeps outside the client's PEM files, namely the
 /// gateway a client registered with (in Nym, its config.toml) and the keys of the reply SURBs it handed out (in Nym,
-/// the sled store data/reply_key_store, nym-client-api.md §6). One connection used under a lock: every operation,
-/// take-and-delete included, is one transaction that no other call interleaves with.
+/// the sled store data/reply_key_store, nym-client-api.md §6), and the digests of the reply keys already taken, so
+/// that a reply that comes again is recognised by every crypto replica alike. One connection used under a lock: every
+/// operation, take-and-delete included, is one transaction that no other call interleaves with.
 /// </summary>
 internal sealed class KeyStoreDatabase : IDisposable
 {
     // PRAGMA user_version: 0 is a new file; raise it with a migration step when the tables change.
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
     private readonly int _maxReplyKeysPerClient;
+    private readonly int _maxTakenDigestsPerClient;
 
-    private KeyStoreDatabase(SqliteConnection connection, int maxReplyKeysPerClient)
+    private KeyStoreDatabase(SqliteConnection connection, int maxReplyKeysPerClient, int maxTakenDigestsPerClient)
     {
         _connection = connection;
         _maxReplyKeysPerClient = maxReplyKeysPerClient;
+        _maxTakenDigestsPerClient = maxTakenDigestsPerClient;
     }
 
     /// <summary>Creates the directory (mode 0700) and the database when missing; a failure names the file and why.</summary>
@@ -50,7 +53,7 @@ internal sealed class KeyStoreDatabase : IDisposable
             }
 
             Migrate(connection, path);
-            return new KeyStoreDatabase(connection, options.MaxReplyKeysPerClient);
+            return new KeyStoreDatabase(connection, options.MaxReplyKeysPerClient, options.MaxTakenReplyDigestsPerClient);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {
@@ -75,7 +78,7 @@ internal sealed class KeyStoreDatabase : IDisposable
                 $"{path} has schema version {version}, newer than this nym-keystore knows ({SchemaVersion}); run a newer nym-keystore or restore a backup.");
         }
 
-        if (version == 0)
+        if (version < 1)
         {
             using var transaction = connection.BeginTransaction();
             command.Transaction = transaction;
@@ -98,6 +101,32 @@ internal sealed class KeyStoreDatabase : IDisposable
                     UPDATE reply_key_counts SET count = count - 1 WHERE client_id = OLD.client_id;
                 END;
                 PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
+        if (version < 2)
+        {
+            using var transaction = connection.BeginTransaction();
+            command.Transaction = transaction;
+            // Version 2: the digests of taken reply keys, bounded per client as reply_keys is (same trigger scheme).
+            command.CommandText = """
+                CREATE TABLE taken_reply_digests (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    client_id TEXT NOT NULL,
+                    digest BLOB NOT NULL,
+                    UNIQUE (client_id, digest));
+                CREATE INDEX taken_reply_digests_by_age ON taken_reply_digests (client_id, seq);
+                CREATE TABLE taken_reply_digest_counts (client_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
+                CREATE TRIGGER taken_reply_digest_added AFTER INSERT ON taken_reply_digests BEGIN
+                    INSERT INTO taken_reply_digest_counts (client_id, count) VALUES (NEW.client_id, 1)
+                        ON CONFLICT (client_id) DO UPDATE SET count = count + 1;
+                END;
+                CREATE TRIGGER taken_reply_digest_removed AFTER DELETE ON taken_reply_digests BEGIN
+                    UPDATE taken_reply_digest_counts SET count = count - 1 WHERE client_id = OLD.client_id;
+                END;
+                PRAGMA user_version = 2;
                 """;
             command.ExecuteNonQuery();
             transaction.Commit();
@@ -137,7 +166,11 @@ internal sealed class KeyStoreDatabase : IDisposable
         {
             using var transaction = _connection.BeginTransaction();
             using var command = _connection.CreateCommand();
-            command.CommandText = "DELETE FROM gateways WHERE client_id = $id; DELETE FROM reply_keys WHERE client_id = $id;";
+            command.CommandText = """
+                DELETE FROM gateways WHERE client_id = $id;
+                DELETE FROM reply_keys WHERE client_id = $id;
+                DELETE FROM taken_reply_digests WHERE client_id = $id;
+                """;
             command.Parameters.AddWithValue("$id", clientId);
             command.ExecuteNonQuery();
             transaction.Commit();
@@ -186,29 +219,72 @@ internal sealed class KeyStoreDatabase : IDisposable
         }
     }
 
-    /// <summary>Returns and deletes, in one transaction, the keys of those digests that are stored: each is returned once only.</summary>
-    public List<(byte[] Digest, byte[] Key)> TakeReplyKeys(string clientId, IEnumerable<byte[]> digests)
+    /// <summary>
+    /// Returns and deletes, in one transaction, the keys of those digests that are stored, and records their digests as
+    /// taken: each key is returned once only. <c>AlreadyTaken</c> lists the digests asked for whose keys an earlier call
+    /// took (within the bound, <see cref="KeyStoreOptions.MaxTakenReplyDigestsPerClient"/>). Each distinct digest counts
+    /// once, however often it is asked for.
+    /// </summary>
+    public (List<(byte[] Digest, byte[] Key)> Taken, List<byte[]> AlreadyTaken) TakeReplyKeys(string clientId, IEnumerable<byte[]> digests)
     {
         lock (_gate)
         {
             using var transaction = _connection.BeginTransaction();
-            using var take = _connection.CreateCommand();
-            take.CommandText = "DELETE FROM reply_keys WHERE client_id = $id AND digest = $digest RETURNING key";
-            take.Parameters.AddWithValue("$id", clientId);
-            var digest = take.Parameters.Add("$digest", SqliteType.Blob);
+            using var take = Command("DELETE FROM reply_keys WHERE client_id = $id AND digest = $digest RETURNING key", clientId, out var takeDigest);
+            using var record = Command("INSERT INTO taken_reply_digests (client_id, digest) VALUES ($id, $digest) ON CONFLICT (client_id, digest) DO NOTHING", clientId, out var recordDigest);
+            using var seen = Command("SELECT 1 FROM taken_reply_digests WHERE client_id = $id AND digest = $digest", clientId, out var seenDigest);
             var taken = new List<(byte[], byte[])>();
+            var alreadyTaken = new List<byte[]>();
+            var asked = new HashSet<byte[]>(ByteArrayComparer.Instance);
             foreach (var d in digests)
             {
-                digest.Value = d;
+                if (!asked.Add(d))
+                {
+                    continue;
+                }
+
+                takeDigest.Value = d;
                 if (take.ExecuteScalar() is byte[] key)
                 {
+                    recordDigest.Value = d;
+                    record.ExecuteNonQuery();
                     taken.Add((d, key));
+                    continue;
+                }
+
+                seenDigest.Value = d;
+                if (seen.ExecuteScalar() is not null)
+                {
+                    alreadyTaken.Add(d);
                 }
             }
 
+            if (taken.Count > 0)
+            {
+                using var trim = _connection.CreateCommand();
+                trim.CommandText = """
+                    DELETE FROM taken_reply_digests WHERE seq IN (
+                        SELECT seq FROM taken_reply_digests WHERE client_id = $id ORDER BY seq
+                        LIMIT max(0, (SELECT count FROM taken_reply_digest_counts WHERE client_id = $id) - $max))
+                    """;
+                trim.Parameters.AddWithValue("$id", clientId);
+                trim.Parameters.AddWithValue("$max", _maxTakenDigestsPerClient);
+                trim.ExecuteNonQuery();
+            }
+
             transaction.Commit();
-            return taken;
+            return (taken, alreadyTaken);
         }
+    }
+
+    /// <summary>A command of the client's reply digests: <c>$id</c> set, <c>$digest</c> for the caller to fill.</summary>
+    private SqliteCommand Command(string text, string clientId, out SqliteParameter digest)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = text;
+        command.Parameters.AddWithValue("$id", clientId);
+        digest = command.Parameters.Add("$digest", SqliteType.Blob);
+        return command;
     }
 
     /// <summary>For the health check: the database answers a query.</summary>
@@ -228,5 +304,20 @@ internal sealed class KeyStoreDatabase : IDisposable
         {
             _connection.Dispose();
         }
+    }
+}
+
+/// <summary>Byte arrays equal by contents, for sets of digests.</summary>
+internal sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+{
+    public static ByteArrayComparer Instance { get; } = new();
+
+    public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+    public int GetHashCode(byte[] obj)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(obj);
+        return hash.ToHashCode();
     }
 }

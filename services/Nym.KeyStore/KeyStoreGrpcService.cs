@@ -114,10 +114,11 @@ internal sealed class KeyStoreGrpcService(KeyCustody custody, KeyStoreDatabase d
         }
 
         custody.Get(request.ClientId);
-        var taken = database.TakeReplyKeys(request.ClientId, request.Digests.Select(d => d.ToByteArray()));
-        metrics.ReplyKeysTaken(taken.Count);
+        var (taken, alreadyTaken) = database.TakeReplyKeys(request.ClientId, request.Digests.Select(d => d.ToByteArray()));
+        metrics.ReplyKeysTaken(taken.Count, alreadyTaken.Count);
         var response = new TakeReplyKeysResponse();
         response.Keys.AddRange(taken.Select(t => new ReplyKey { Digest = ByteString.CopyFrom(t.Digest), Key = ByteString.CopyFrom(t.Key) }));
+        response.AlreadyTaken.AddRange(alreadyTaken.Select(d => UnsafeByteOperations.UnsafeWrap(d)));
         return Task.FromResult(response);
     }
 

@@ -15,6 +15,7 @@ internal sealed class KeyStoreMetrics
     private readonly Counter<long> _replyKeysStored;
     private readonly Counter<long> _replyKeysDropped;
     private readonly Counter<long> _replyKeysTaken;
+    private readonly Counter<long> _replyKeysRepeated;
     private readonly Counter<long> _unauthenticated;
 
     public KeyStoreMetrics(IMeterFactory meterFactory)
@@ -25,6 +26,7 @@ internal sealed class KeyStoreMetrics
         _replyKeysStored = meter.CreateCounter<long>("nym.keystore.reply_keys.stored", "{key}", "Reply-SURB keys stored.");
         _replyKeysDropped = meter.CreateCounter<long>("nym.keystore.reply_keys.dropped", "{key}", "Oldest reply-SURB keys dropped because a client had too many.");
         _replyKeysTaken = meter.CreateCounter<long>("nym.keystore.reply_keys.taken", "{key}", "Reply-SURB keys handed out (and deleted) to open replies.");
+        _replyKeysRepeated = meter.CreateCounter<long>("nym.keystore.reply_keys.repeated", "{key}", "Digests asked for again after their key was taken: replies that came twice.");
         _unauthenticated = meter.CreateCounter<long>("nym.keystore.calls.unauthenticated", "{call}", "Calls refused for a missing or wrong service token.");
     }
 
@@ -38,7 +40,11 @@ internal sealed class KeyStoreMetrics
         _replyKeysDropped.Add(dropped);
     }
 
-    public void ReplyKeysTaken(int count) => _replyKeysTaken.Add(count);
+    public void ReplyKeysTaken(int taken, int alreadyTaken)
+    {
+        _replyKeysTaken.Add(taken);
+        _replyKeysRepeated.Add(alreadyTaken);
+    }
 
     public void Unauthenticated() => _unauthenticated.Add(1);
 }

@@ -9,6 +9,7 @@ namespace Nym.KeyStore;
 public sealed record KeyStoreOptions(string Home, string ServiceToken)
 {
     public const int DefaultMaxReplyKeysPerClient = 100_000;
+    public const int DefaultMaxTakenReplyDigestsPerClient = 100_000;
     public const int DefaultMaxCachedClients = 1024;
 
     /// <summary>
@@ -16,6 +17,17 @@ public sealed record KeyStoreOptions(string Home, string ServiceToken)
     /// must not fill the disk. 100,000 keys are about 6 MB of rows, far more than the replies one client awaits.
     /// </summary>
     public int MaxReplyKeysPerClient { get; init; } = DefaultMaxReplyKeysPerClient;
+
+    /// <summary>
+    /// Digests of taken reply keys remembered per client, so that a reply that comes again is reported as already
+    /// taken rather than opened as garbage by whichever crypto replica gets it. Bounded by count rather than by age:
+    /// the count is what costs disk (about 60 bytes a row, 6 MB at the default), a count bound holds however fast
+    /// replies arrive and needs no clock, and it is the same bound as the keys themselves, so every key a client can
+    /// have outstanding is still remembered after it is used. A repeat older than the last 100,000 replies is rare (the
+    /// mix nodes' replay filter, DESIGN.md D2, already drops a replayed packet) and is then treated as any unknown
+    /// digest: opened as a fragment, which almost always fails to parse.
+    /// </summary>
+    public int MaxTakenReplyDigestsPerClient { get; init; } = DefaultMaxTakenReplyDigestsPerClient;
 
     /// <summary>Clients whose keys stay loaded in memory; beyond it one is dropped and read again from disk when asked.</summary>
     public int MaxCachedClients { get; init; } = DefaultMaxCachedClients;
@@ -50,6 +62,11 @@ public sealed record KeyStoreOptions(string Home, string ServiceToken)
             throw new ArgumentException("KeyStoreOptions.MaxReplyKeysPerClient must be at least 1.", nameof(MaxReplyKeysPerClient));
         }
 
+        if (MaxTakenReplyDigestsPerClient < 1)
+        {
+            throw new ArgumentException("KeyStoreOptions.MaxTakenReplyDigestsPerClient must be at least 1.", nameof(MaxTakenReplyDigestsPerClient));
+        }
+
         if (MaxCachedClients < 1)
         {
             throw new ArgumentException("KeyStoreOptions.MaxCachedClients must be at least 1.", nameof(MaxCachedClients));
@@ -58,5 +75,5 @@ public sealed record KeyStoreOptions(string Home, string ServiceToken)
 
     /// <summary>Leaves the token out: options get logged and printed, the token must not be.</summary>
     public override string ToString() =>
-        $"KeyStoreOptions {{ Home = {Home}, MaxReplyKeysPerClient = {MaxReplyKeysPerClient}, MaxCachedClients = {MaxCachedClients} }}";
+        $"KeyStoreOptions {{ Home = {Home}, MaxReplyKeysPerClient = {MaxReplyKeysPerClient}, MaxTakenReplyDigestsPerClient = {MaxTakenReplyDigestsPerClient}, MaxCachedClients = {MaxCachedClients} }}";
 }

@@ -80,14 +80,11 @@ public sealed class ServiceTests : IAsyncLifetime
             whole ??= status == ReassemblyStatus.Completed ? done : null;
         }
 
-        Assert.True(packets.Count > CryptoGrpcServiceBatch);
+        Assert.True(packets.Count > MessageBatches.BatchSize);
         Assert.NotNull(whole);
         Assert.Equal(message, whole.Message.ToArray());
         Assert.False(whole.HasReplySurb);
     }
-
-    /// <summary>The service's batch size (64), which the message test must exceed.</summary>
-    private const int CryptoGrpcServiceBatch = 64;
 
     [Fact]
     public async Task With_a_reply_surb_its_key_is_in_the_keystore_before_the_first_packet()

@@ -12,7 +12,7 @@ namespace Nym.KeyStore.Tests;
 public sealed class MetricsTests
 {
     [Fact]
-    public async Task Creations_signatures_reply_keys_and_refused_calls_are_counted_without_tags()
+    public async Task Creations_signatures_reply_keys_repeats_and_refused_calls_are_counted_without_tags()
     {
         using var home = new TempDirectory();
         await using var host = await KeyStoreHost.StartAsync(home.Path, maxReplyKeysPerClient: 2);
@@ -47,6 +47,9 @@ public sealed class MetricsTests
         await host.Client.StoreReplyKeysAsync(new StoreReplyKeysRequest { ClientId = "alice", Keys = { keys } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
         await host.Client.TakeReplyKeysAsync(
             new TakeReplyKeysRequest { ClientId = "alice", Digests = { keys.Select(k => k.Digest) } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+        // Again: the two taken are repeats, the one dropped by the bound was never taken.
+        await host.Client.TakeReplyKeysAsync(
+            new TakeReplyKeysRequest { ClientId = "alice", Digests = { keys.Select(k => k.Digest) } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
         await RpcAssert.Refused(StatusCode.Unauthenticated, () => host.ClientWith(null).GetPublicKeysAsync(
             new ClientRef { ClientId = "alice" }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync);
 
@@ -55,6 +58,7 @@ public sealed class MetricsTests
         Assert.Equal(3, counts.GetValueOrDefault("nym.keystore.reply_keys.stored"));
         Assert.Equal(1, counts.GetValueOrDefault("nym.keystore.reply_keys.dropped"));
         Assert.Equal(2, counts.GetValueOrDefault("nym.keystore.reply_keys.taken"));
+        Assert.Equal(2, counts.GetValueOrDefault("nym.keystore.reply_keys.repeated"));
         Assert.Equal(1, counts.GetValueOrDefault("nym.keystore.calls.unauthenticated"));
         Assert.Equal(0, tagged);
     }

@@ -66,13 +66,14 @@ public sealed class OptionsTests
     }
 
     [Theory]
-    [InlineData("relative/home", Token, 1, "Home")]
-    [InlineData("/home", "short", 1, "ServiceToken")]
-    [InlineData("/home", " " + Token, 1, "ServiceToken")]
-    [InlineData("/home", Token, 0, "MaxReplyKeysPerClient")]
-    public void AddKeyStore_validates_its_options(string home, string token, int maxReplyKeys, string parameter)
+    [InlineData("relative/home", Token, 1, 1, "Home")]
+    [InlineData("/home", "short", 1, 1, "ServiceToken")]
+    [InlineData("/home", " " + Token, 1, 1, "ServiceToken")]
+    [InlineData("/home", Token, 0, 1, "MaxReplyKeysPerClient")]
+    [InlineData("/home", Token, 1, 0, "MaxTakenReplyDigestsPerClient")]
+    public void AddKeyStore_validates_its_options(string home, string token, int maxReplyKeys, int maxTakenDigests, string parameter)
     {
-        var options = new KeyStoreOptions(home, token) { MaxReplyKeysPerClient = maxReplyKeys };
+        var options = new KeyStoreOptions(home, token) { MaxReplyKeysPerClient = maxReplyKeys, MaxTakenReplyDigestsPerClient = maxTakenDigests };
 
         var e = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddKeyStore(options));
 

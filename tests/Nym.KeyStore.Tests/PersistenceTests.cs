@@ -40,6 +40,54 @@ public sealed class PersistenceTests
         await RpcAssert.Refused(StatusCode.AlreadyExists, () => second.CreateAsync("alice"));
     }
 
+    [Fact]
+    public async Task A_taken_digest_is_still_reported_as_taken_after_a_restart()
+    {
+        using var home = new TempDirectory();
+        var replyKey = ReplyKeyTests.NewKey();
+        await using (var first = await KeyStoreHost.StartAsync(home.Path))
+        {
+            await first.CreateAsync("alice");
+            await first.Client.StoreReplyKeysAsync(new StoreReplyKeysRequest { ClientId = "alice", Keys = { replyKey } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+            var taken = await first.Client.TakeReplyKeysAsync(new TakeReplyKeysRequest { ClientId = "alice", Digests = { replyKey.Digest } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+            Assert.Single(taken.Keys);
+        }
+
+        await using var second = await KeyStoreHost.StartAsync(home.Path);
+
+        var again = await second.Client.TakeReplyKeysAsync(new TakeReplyKeysRequest { ClientId = "alice", Digests = { replyKey.Digest } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Empty(again.Keys);
+        Assert.Equal(replyKey.Digest, Assert.Single(again.AlreadyTaken));
+    }
+
+    [Fact]
+    public async Task A_version_1_database_is_upgraded_and_keeps_its_reply_keys()
+    {
+        using var home = new TempDirectory();
+        var replyKey = ReplyKeyTests.NewKey();
+        await using (var first = await KeyStoreHost.StartAsync(home.Path))
+        {
+            await first.CreateAsync("alice");
+            await first.Client.StoreReplyKeysAsync(new StoreReplyKeysRequest { ClientId = "alice", Keys = { replyKey } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+        }
+
+        // What version 1 left: everything but the record of taken digests.
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(home.Path, "keystore", "keystore.sqlite")};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE taken_reply_digests; DROP TABLE taken_reply_digest_counts; PRAGMA user_version = 1;";
+            command.ExecuteNonQuery();
+        }
+
+        await using var second = await KeyStoreHost.StartAsync(home.Path);
+
+        var taken = await second.Client.TakeReplyKeysAsync(new TakeReplyKeysRequest { ClientId = "alice", Digests = { replyKey.Digest } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(replyKey, Assert.Single(taken.Keys));
+        var again = await second.Client.TakeReplyKeysAsync(new TakeReplyKeysRequest { ClientId = "alice", Digests = { replyKey.Digest } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(replyKey.Digest, Assert.Single(again.AlreadyTaken));
+    }
+
     [Theory]
     [InlineData("private_identity.pem", "garbage that is not PEM", "not a PEM file")]
     [InlineData("private_encryption.pem", "-----BEGIN X25519 PRIVATE KEY-----\r\n!!!!\r\n-----END X25519 PRIVATE KEY-----\r\n", "base64")]

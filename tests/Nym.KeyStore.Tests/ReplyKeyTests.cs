@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Nym.KeyStore.Tests;
 
-/// <summary>Reply-SURB keys (nym-mixnet.md §4): stored, taken once only, bounded per client.</summary>
+/// <summary>Reply-SURB keys (nym-mixnet.md §4): stored, taken once only, a second take reported, bounded per client.</summary>
 public sealed class ReplyKeyTests : IAsyncLifetime
 {
     private readonly TempDirectory _home = new();
@@ -14,7 +14,7 @@ public sealed class ReplyKeyTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _host = await KeyStoreHost.StartAsync(_home.Path, maxReplyKeysPerClient: 50);
+        _host = await KeyStoreHost.StartAsync(_home.Path, maxReplyKeysPerClient: 50, maxTakenReplyDigestsPerClient: 40);
         await _host.CreateAsync("alice");
     }
 
@@ -33,8 +33,12 @@ public sealed class ReplyKeyTests : IAsyncLifetime
     private Task<StoreReplyKeysResponse> Store(string clientId, params ReplyKey[] keys) =>
         _host.Client.StoreReplyKeysAsync(new StoreReplyKeysRequest { ClientId = clientId, Keys = { keys } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync;
 
-    private async Task<List<ReplyKey>> Take(string clientId, params ByteString[] digests) =>
-        [.. (await _host.Client.TakeReplyKeysAsync(new TakeReplyKeysRequest { ClientId = clientId, Digests = { digests } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken)).Keys];
+    private async Task<List<ReplyKey>> Take(string clientId, params ByteString[] digests) => [.. (await TakeAll(clientId, digests)).Keys];
+
+    private async Task<TakeReplyKeysResponse> TakeAll(string clientId, params ByteString[] digests) =>
+        await _host.Client.TakeReplyKeysAsync(new TakeReplyKeysRequest { ClientId = clientId, Digests = { digests } }, deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+
+    private static IEnumerable<string> Sorted(IEnumerable<ByteString> digests) => digests.Select(d => d.ToBase64()).Order();
 
     [Fact]
     public async Task Only_stored_digests_come_back_and_only_once()
@@ -48,6 +52,64 @@ public sealed class ReplyKeyTests : IAsyncLifetime
 
         Assert.Equal(new[] { first, second }.OrderBy(k => k.Digest.ToBase64()), taken.OrderBy(k => k.Digest.ToBase64()));
         Assert.Empty(await Take("alice", first.Digest, second.Digest));
+    }
+
+    [Fact]
+    public async Task A_second_take_reports_the_digest_as_already_taken_and_an_unknown_one_as_neither()
+    {
+        var key = NewKey();
+        var never = NewKey();
+        await Store("alice", key);
+
+        var first = await TakeAll("alice", key.Digest, never.Digest);
+        var second = await TakeAll("alice", key.Digest, never.Digest);
+        var third = await TakeAll("alice", key.Digest);
+
+        Assert.Equal(key, Assert.Single(first.Keys));
+        Assert.Empty(first.AlreadyTaken);
+        Assert.Empty(second.Keys);
+        Assert.Equal(key.Digest, Assert.Single(second.AlreadyTaken));
+        Assert.Equal(key.Digest, Assert.Single(third.AlreadyTaken));
+    }
+
+    [Fact]
+    public async Task A_digest_asked_twice_in_one_call_is_answered_once()
+    {
+        var key = NewKey();
+        await Store("alice", key);
+
+        var taken = await TakeAll("alice", key.Digest, key.Digest);
+
+        Assert.Equal(key, Assert.Single(taken.Keys));
+        Assert.Empty(taken.AlreadyTaken);
+    }
+
+    [Fact]
+    public async Task One_clients_taken_digests_are_not_anothers()
+    {
+        await _host.CreateAsync("bob");
+        var key = NewKey();
+        await Store("alice", key);
+        await Take("alice", key.Digest);
+
+        Assert.Empty((await TakeAll("bob", key.Digest)).AlreadyTaken);
+        Assert.Single((await TakeAll("alice", key.Digest)).AlreadyTaken);
+    }
+
+    [Fact]
+    public async Task Beyond_the_bound_the_oldest_taken_digests_are_forgotten()
+    {
+        // The host remembers 40 taken digests per client: take 30, then 20 more in two calls.
+        var keys = Enumerable.Range(0, 50).Select(_ => NewKey()).ToArray();
+        await Store("alice", keys);
+        await Take("alice", [.. keys[..30].Select(k => k.Digest)]);
+        await Take("alice", [.. keys[30..40].Select(k => k.Digest)]);
+        await Take("alice", [.. keys[40..].Select(k => k.Digest)]);
+
+        var again = await TakeAll("alice", [.. keys.Select(k => k.Digest)]);
+
+        Assert.Empty(again.Keys);
+        Assert.Equal(Sorted(keys[10..].Select(k => k.Digest)), Sorted(again.AlreadyTaken));
     }
 
     [Fact]

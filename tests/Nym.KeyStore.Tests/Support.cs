@@ -59,12 +59,13 @@ internal sealed class KeyStoreHost : IAsyncDisposable
         ? new KeyStoreService.KeyStoreServiceClient(_channel)
         : new KeyStoreService.KeyStoreServiceClient(_channel.CreateCallInvoker().WithServiceToken(token));
 
-    public static async Task<KeyStoreHost> StartAsync(string home, Queue<byte[]>? keyBytes = null, int? maxReplyKeysPerClient = null, int? maxCachedClients = null)
+    public static async Task<KeyStoreHost> StartAsync(string home, Queue<byte[]>? keyBytes = null, int? maxReplyKeysPerClient = null, int? maxCachedClients = null, int? maxTakenReplyDigestsPerClient = null)
     {
         var options = new KeyStoreOptions(home, Token)
         {
             MaxReplyKeysPerClient = maxReplyKeysPerClient ?? KeyStoreOptions.DefaultMaxReplyKeysPerClient,
             MaxCachedClients = maxCachedClients ?? KeyStoreOptions.DefaultMaxCachedClients,
+            MaxTakenReplyDigestsPerClient = maxTakenReplyDigestsPerClient ?? KeyStoreOptions.DefaultMaxTakenReplyDigestsPerClient,
         };
         KeyRandomness? randomness = keyBytes is null ? null : length =>
         {
