@@ -1,8 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
+using System.Globalization;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -74,10 +77,10 @@ public static class ServiceToken
         });
     }
 
-    /// <summary>Whether the call's metadata carries exactly <paramref name="token"/>, compared in constant time.</summary>
-    public static bool IsPresentIn(Metadata headers, string token)
+    /// <summary>Whether an authorization header's value carries exactly <paramref name="token"/>, compared in constant time.</summary>
+    public static bool Matches(string? value, string token)
     {
-        string? value = headers.GetValue(MetadataKey);
+        ArgumentNullException.ThrowIfNull(token);
         if (value is null || !value.StartsWith(Scheme, StringComparison.Ordinal))
         {
             return false;
@@ -89,46 +92,44 @@ public static class ServiceToken
 }
 
 /// <summary>
-/// Server side of <see cref="ServiceToken"/>: refuses every call without the token as UNAUTHENTICATED, before the
-/// service looks at the request, so a caller without it learns nothing (not even whether a client id exists).
+/// Server side of <see cref="ServiceToken"/>: every call to the endpoints it is applied to without the token is refused
+/// as UNAUTHENTICATED before the request body is read (a gRPC interceptor would run only after the whole message was
+/// received and deserialized, letting anyone make the service read its largest message), so a caller without it
+/// learns nothing, not even whether a client id exists, and costs the service no more than the request's headers.
 /// </summary>
-public sealed class ServiceTokenInterceptor(string token) : Interceptor
+public static class ServiceTokenEndpoints
 {
-    private void Check(ServerCallContext context)
+    /// <summary>ASCII only, without '%': it goes unencoded into grpc-message (gRPC over HTTP/2, "Responses").</summary>
+    private static readonly string Refusal =
+        $"Missing or wrong service token: send the deployment's token ({ServiceToken.EnvironmentVariable}) as '{ServiceToken.MetadataKey}: Bearer <token>'.";
+
+    /// <summary>Wraps each endpoint's handler with the token check; <paramref name="refused"/> runs for each call refused.</summary>
+    public static TBuilder RequireServiceToken<TBuilder>(this TBuilder builder, string token, Action? refused = null)
+        where TBuilder : IEndpointConventionBuilder
     {
-        if (!ServiceToken.IsPresentIn(context.RequestHeaders, token))
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        builder.Add(endpoint =>
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated,
-                $"Missing or wrong service token: send the deployment's token ({ServiceToken.EnvironmentVariable}) as '{ServiceToken.MetadataKey}: Bearer <token>'."));
-        }
-    }
+            var next = endpoint.RequestDelegate ?? throw new InvalidOperationException($"The endpoint {endpoint.DisplayName} has no handler to protect.");
+            endpoint.RequestDelegate = context =>
+            {
+                var values = context.Request.Headers[ServiceToken.MetadataKey];
+                if (values.Count == 1 && ServiceToken.Matches(values[0], token))
+                {
+                    return next(context);
+                }
 
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(context);
-        return continuation(request, context);
-    }
-
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(context);
-        return continuation(request, responseStream, context);
-    }
-
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(context);
-        return continuation(requestStream, context);
-    }
-
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(context);
-        return continuation(requestStream, responseStream, context);
+                refused?.Invoke();
+                // A trailers-only gRPC response (status in the headers, no body): what a gRPC client reads as the
+                // call's status. The request body is left unread; Kestrel resets the stream when this returns.
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = "application/grpc";
+                context.Response.Headers["grpc-status"] = ((int)StatusCode.Unauthenticated).ToString(CultureInfo.InvariantCulture);
+                context.Response.Headers["grpc-message"] = Refusal;
+                return Task.CompletedTask;
+            };
+        });
+        return builder;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
@@ -216,7 +217,10 @@ public sealed partial class MixnetClient : IAsyncDisposable
                 $"too long a reply: {message.Length} bytes, but a reply through a reply SURB holds at most {ReplySurb.MaxReplyLength}");
         }
 
-        var request = new PrepareReplyRequest { ClientId = _clientId, ReplySurb = ByteString.CopyFrom(replySurb.ToBytes()), Message = ByteString.CopyFrom(message.Span) };
+        var request = new PrepareReplyRequest
+        {
+            ClientId = _clientId, ReplySurb = ByteString.CopyFrom(replySurb.ToBytes()), Message = ByteString.CopyFrom(message.Span), Timing = _options.ToTiming(),
+        };
         OutgoingPacket? packet = null;
         await CallCryptoAsync(async () =>
         {
@@ -340,7 +344,8 @@ public sealed partial class MixnetClient : IAsyncDisposable
     /// <summary>Opens one batch, retrying while the crypto service is away (the payloads are kept meanwhile).</summary>
     private async Task OpenAsync(List<byte[]> batch, CancellationToken cancellationToken)
     {
-        var request = new OpenPayloadsRequest { ClientId = _clientId };
+        // One id for every attempt at this batch: a retry gets the replies the lost attempt opened (crypto.proto).
+        var request = new OpenPayloadsRequest { ClientId = _clientId, BatchId = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)) };
         request.Payloads.AddRange(batch.Select(ByteString.CopyFrom));
         OpenPayloadsResponse? response = null;
         for (int failures = 0; response is null; failures++)
@@ -439,7 +444,7 @@ public sealed partial class MixnetClient : IAsyncDisposable
     {
         var request = new RePrepareFragmentsRequest { ClientId = _clientId, Timing = _options.ToTiming() };
         request.Fragments.AddRange(batch.Select(f => new Retransmission { Recipient = f.Recipient, Fragment = ByteString.CopyFrom(f.Fragment) }));
-        PreparedPackets response;
+        RePrepareFragmentsResponse response;
         try
         {
             response = await _services.Crypto.RePrepareFragmentsAsync(request, deadline: ServiceConnections.Deadline(ServiceConnections.LongDeadline),
@@ -457,13 +462,27 @@ public sealed partial class MixnetClient : IAsyncDisposable
             return;
         }
 
-        var packets = new List<OutgoingPacket>(response.Packets.Count);
-        foreach (var prepared in response.Packets)
+        // One result per fragment, in order: the prepared ones are queued, only the others' timers restart.
+        var packets = new List<OutgoingPacket>(batch.Count);
+        int failed = 0;
+        string? why = null;
+        for (int i = 0; i < batch.Count; i++)
         {
-            if (OutgoingPacket.TryFrom(prepared, tracked: true, out var packet))
+            var result = i < response.Results.Count ? response.Results[i] : null;
+            if (result?.ResultCase == RePreparedFragment.ResultOneofCase.Packet && OutgoingPacket.TryFrom(result.Packet, tracked: true, out var packet))
             {
                 packets.Add(packet!);
+                continue;
             }
+
+            failed++;
+            why ??= result?.ResultCase == RePreparedFragment.ResultOneofCase.Error ? result.Error : "the crypto service returned no usable packet";
+            _acks.Sent(batch[i].Id, TimeSpan.Zero);
+        }
+
+        if (failed > 0)
+        {
+            LogRetransmissionFailed(failed, why!);
         }
 
         Enqueue(packets);

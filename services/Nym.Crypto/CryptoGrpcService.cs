@@ -23,7 +23,10 @@ internal sealed class CryptoGrpcService(
     public const string NoRoute =
         "no usable route in the topology yet (are mix nodes of all three layers and a gateway registered with nym-api?)";
 
-    public const int MaxCover = 1000, MaxRetransmissions = 1000, MaxPayloads = 1000;
+    public const string RecipientGatewayUnknown =
+        "the recipient's gateway is not in the topology (it may have left the network, or not registered with nym-api yet)";
+
+    public const int MaxCover = 1000, MaxRetransmissions = 1000, MaxPayloads = 1000, BatchIdLength = 16;
 
     /// <summary>A mean per-hop delay beyond this is a mistake, not a privacy setting (Nym's default is 50 ms).</summary>
     private static readonly TimeSpan MaxAverageDelay = TimeSpan.FromMinutes(10);
@@ -112,9 +115,10 @@ internal sealed class CryptoGrpcService(
             throw Invalid($"the reply is {request.Message.Length} bytes; a reply through a SURB carries at most {ReplySurb.MaxReplyLength}");
         }
 
+        var delays = Delays(request.Timing);
         var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
         var network = RequireTopology();
-        if (!client.Preparer(PacketDelays.Default).TryPrepareReply(network, surb!, request.Message.Span, out var packet))
+        if (!client.Preparer(delays).TryPrepareReply(network, surb!, request.Message.Span, out var packet))
         {
             throw NoRouteError();
         }
@@ -123,7 +127,7 @@ internal sealed class CryptoGrpcService(
         return MessageBatches.ToMessage(packet!, ByteString.Empty);
     }
 
-    public override async Task<PreparedPackets> RePrepareFragments(RePrepareFragmentsRequest request, ServerCallContext context)
+    public override async Task<RePrepareFragmentsResponse> RePrepareFragments(RePrepareFragmentsRequest request, ServerCallContext context)
     {
         if (request.Fragments.Count > MaxRetransmissions)
         {
@@ -147,19 +151,28 @@ internal sealed class CryptoGrpcService(
         var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
         var network = RequireTopology();
         var preparer = client.Preparer(delays);
-        var reply = new PreparedPackets();
+        // One result per fragment: a recipient whose gateway left the topology must not hold back the others' retransmissions.
+        var reply = new RePrepareFragmentsResponse();
+        int prepared = 0;
         foreach (var (recipient, fragment, bytes) in parsed)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            if (!preparer.TryPrepareFragment(network, fragment, recipient, PacketSize.Regular, out var packet))
+            if (network.FindGateway(recipient.Gateway) is null)
             {
-                throw NoRouteError();
+                reply.Results.Add(new RePreparedFragment { Error = RecipientGatewayUnknown });
             }
-
-            reply.Packets.Add(MessageBatches.ToMessage(packet!, bytes));
+            else if (!preparer.TryPrepareFragment(network, fragment, recipient, PacketSize.Regular, out var packet))
+            {
+                reply.Results.Add(new RePreparedFragment { Error = NoRoute });
+            }
+            else
+            {
+                reply.Results.Add(new RePreparedFragment { Packet = MessageBatches.ToMessage(packet!, bytes) });
+                prepared++;
+            }
         }
 
-        metrics.Prepared("retransmission", reply.Packets.Count);
+        metrics.Prepared("retransmission", prepared);
         return reply;
     }
 
@@ -170,12 +183,9 @@ internal sealed class CryptoGrpcService(
             throw Invalid($"{request.Payloads.Count} payloads in one call; at most {MaxPayloads}: open them in several calls");
         }
 
-        for (int i = 0; i < request.Payloads.Count; i++)
+        if (request.BatchId.Length is not (0 or BatchIdLength))
         {
-            if (request.Payloads[i].Length > MaxPayloadLength)
-            {
-                throw Invalid($"payload {i} is {request.Payloads[i].Length} bytes, longer than any Sphinx payload ({MaxPayloadLength}): pass what the gateway pushed, unchanged");
-            }
+            throw Invalid($"batch_id is {BatchIdLength} random bytes, the same on every retry of a batch, or empty; got {request.BatchId.Length} bytes");
         }
 
         var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
@@ -197,7 +207,10 @@ internal sealed class CryptoGrpcService(
         var reply = new OpenPayloadsResponse();
         foreach (var payload in request.Payloads)
         {
-            if (CouldBeReply(payload) && spent.Contains(Bytes32.From(payload.Span[..ReplySurb.DigestLength])))
+            // Longer than any Sphinx payload: nothing the gateway could have pushed, dropped in its place rather than
+            // failing the batch and losing every good payload in it.
+            if (payload.Length > MaxPayloadLength
+                || (CouldBeReply(payload) && spent.Contains(Bytes32.From(payload.Span[..ReplySurb.DigestLength]))))
             {
                 metrics.Opened("dropped");
                 reply.Payloads.Add(new OpenedPayload { Dropped = new Dropped() });
@@ -221,7 +234,8 @@ internal sealed class CryptoGrpcService(
         return reply;
     }
 
-    private static bool CouldBeReply(ByteString payload) => payload.Length > ReplySurb.DigestLength && payload.Length != AckPayload.Length;
+    private static bool CouldBeReply(ByteString payload) =>
+        payload.Length > ReplySurb.DigestLength && payload.Length != AckPayload.Length && payload.Length <= MaxPayloadLength;
 
     /// <summary>
     /// One TakeReplyKeys call for the digests of every payload that could be a reply (nym-mixnet.md §4): the keys of
@@ -229,7 +243,8 @@ internal sealed class CryptoGrpcService(
     /// </summary>
     private async Task<(Dictionary<Bytes32, byte[]> Keys, HashSet<Bytes32> Spent)> TakeReplyKeysAsync(OpenPayloadsRequest request, CancellationToken cancellation)
     {
-        var take = new TakeReplyKeysRequest { ClientId = request.ClientId };
+        // The batch id goes along: a retried batch gets again the keys its first attempt took (keystore.proto).
+        var take = new TakeReplyKeysRequest { ClientId = request.ClientId, BatchId = request.BatchId };
         foreach (var payload in request.Payloads)
         {
             if (CouldBeReply(payload))

@@ -28,7 +28,6 @@ public static class CryptoHosting
         services.AddGrpc().AddServiceOptions<CryptoGrpcService>(grpc =>
         {
             grpc.MaxReceiveMessageSize = options.MaxMessageLength + 64 * 1024;
-            grpc.Interceptors.Add<ServiceTokenInterceptor>(options.ServiceToken);
         });
 
         // Unary calls with their own deadlines: the service defaults' resilience handler (if any) may retry them.
@@ -57,10 +56,12 @@ public static class CryptoHosting
         return services;
     }
 
-    /// <summary>Maps CryptoService, every call checked for the service token before it runs.</summary>
+    /// <summary>Maps CryptoService, every call checked for the service token before its request is read.</summary>
     public static IEndpointRouteBuilder MapCrypto(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<CryptoGrpcService>();
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var options = endpoints.ServiceProvider.GetRequiredService<CryptoOptions>();
+        endpoints.MapGrpcService<CryptoGrpcService>().RequireServiceToken(options.ServiceToken);
         return endpoints;
     }
 

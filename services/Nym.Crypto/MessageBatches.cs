@@ -29,23 +29,33 @@ public static class MessageBatches
         ArgumentNullException.ThrowIfNull(fragments);
         ArgumentNullException.ThrowIfNull(write);
         var next = Task.Run(() => PrepareBatch(preparer, network, fragments, recipient, 0, cancellation), cancellation);
-        for (int start = 0; start < fragments.Count; start += BatchSize)
+        try
         {
-            if (await next.ConfigureAwait(false) is not { } batch)
+            for (int start = 0; start < fragments.Count; start += BatchSize)
             {
-                return false;
+                if (await next.ConfigureAwait(false) is not { } batch)
+                {
+                    return false;
+                }
+
+                if (start + BatchSize < fragments.Count)
+                {
+                    int following = start + BatchSize;
+                    next = Task.Run(() => PrepareBatch(preparer, network, fragments, recipient, following, cancellation), cancellation);
+                }
+
+                await write(batch).ConfigureAwait(false);
             }
 
-            if (start + BatchSize < fragments.Count)
-            {
-                int following = start + BatchSize;
-                next = Task.Run(() => PrepareBatch(preparer, network, fragments, recipient, following, cancellation), cancellation);
-            }
-
-            await write(batch).ConfigureAwait(false);
+            return true;
         }
-
-        return true;
+        finally
+        {
+            // When write throws (the caller went away), the batch being prepared is still running: wait for it, so that
+            // its work ends with the call and any exception of its own is observed rather than left unobserved.
+            await next.ContinueWith(static t => { _ = t.Exception; }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+                .ConfigureAwait(false);
+        }
     }
 
     /// <summary>A packet as crypto.proto carries it; <paramref name="fragment"/> empty for cover and replies.</summary>

@@ -21,16 +21,31 @@ internal sealed class KeyStoreDatabase : IDisposable
     private readonly SqliteConnection _connection;
     private readonly int _maxReplyKeysPerClient;
     private readonly int _maxTakenDigestsPerClient;
+    private readonly TimeProvider _time;
 
-    private KeyStoreDatabase(SqliteConnection connection, int maxReplyKeysPerClient, int maxTakenDigestsPerClient)
+    /// <summary>
+    /// The keys each recent batch took, by client and batch id (keystore.proto TakeReplyKeysRequest.batch_id), so that
+    /// a retried batch gets them again. In memory only, on purpose: the window is minutes, and keeping used keys on
+    /// disk would outlive it; a KeyStore restart in the middle of a retry loses only those replies.
+    /// </summary>
+    private readonly Dictionary<(string Client, string Batch), (DateTimeOffset Expires, List<(byte[] Digest, byte[] Key)> Taken)> _batches = [];
+
+    /// <summary>How long a batch's takes are handed out again: far longer than a client's retries of one batch take.</summary>
+    public static readonly TimeSpan BatchRetryWindow = TimeSpan.FromMinutes(5);
+
+    /// <summary>Batches remembered at most (the oldest goes first): bounds the memory whatever the callers do.</summary>
+    public const int MaxRememberedBatches = 10_000;
+
+    private KeyStoreDatabase(SqliteConnection connection, int maxReplyKeysPerClient, int maxTakenDigestsPerClient, TimeProvider time)
     {
         _connection = connection;
         _maxReplyKeysPerClient = maxReplyKeysPerClient;
         _maxTakenDigestsPerClient = maxTakenDigestsPerClient;
+        _time = time;
     }
 
     /// <summary>Creates the directory (mode 0700) and the database when missing; a failure names the file and why.</summary>
-    public static KeyStoreDatabase Open(KeyStoreOptions options)
+    public static KeyStoreDatabase Open(KeyStoreOptions options, TimeProvider time)
     {
         SqliteConnection? connection = null;
         var path = options.DatabasePath;
@@ -53,7 +68,7 @@ internal sealed class KeyStoreDatabase : IDisposable
             }
 
             Migrate(connection, path);
-            return new KeyStoreDatabase(connection, options.MaxReplyKeysPerClient, options.MaxTakenReplyDigestsPerClient);
+            return new KeyStoreDatabase(connection, options.MaxReplyKeysPerClient, options.MaxTakenReplyDigestsPerClient, time);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {
@@ -174,6 +189,10 @@ internal sealed class KeyStoreDatabase : IDisposable
             command.Parameters.AddWithValue("$id", clientId);
             command.ExecuteNonQuery();
             transaction.Commit();
+            foreach (var batch in _batches.Keys.Where(k => k.Client == clientId).ToArray())
+            {
+                _batches.Remove(batch);
+            }
         }
     }
 
@@ -223,12 +242,28 @@ internal sealed class KeyStoreDatabase : IDisposable
     /// Returns and deletes, in one transaction, the keys of those digests that are stored, and records their digests as
     /// taken: each key is returned once only. <c>AlreadyTaken</c> lists the digests asked for whose keys an earlier call
     /// took (within the bound, <see cref="KeyStoreOptions.MaxTakenReplyDigestsPerClient"/>). Each distinct digest counts
-    /// once, however often it is asked for.
+    /// once, however often it is asked for. With a <paramref name="batchId"/>, the keys an earlier take of the same
+    /// client and batch got within <see cref="BatchRetryWindow"/> come back again as taken, not as already taken.
     /// </summary>
-    public (List<(byte[] Digest, byte[] Key)> Taken, List<byte[]> AlreadyTaken) TakeReplyKeys(string clientId, IEnumerable<byte[]> digests)
+    public (List<(byte[] Digest, byte[] Key)> Taken, List<byte[]> AlreadyTaken) TakeReplyKeys(string clientId, IEnumerable<byte[]> digests, byte[]? batchId = null)
     {
         lock (_gate)
         {
+            var now = _time.GetUtcNow();
+            var batch = batchId is { Length: > 0 } ? (clientId, Convert.ToHexString(batchId)) : default;
+            var earlier = new Dictionary<byte[], byte[]>(ByteArrayComparer.Instance);
+            if (batchId is { Length: > 0 })
+            {
+                ForgetExpiredBatches(now);
+                if (_batches.TryGetValue(batch, out var remembered))
+                {
+                    foreach (var (digest, key) in remembered.Taken)
+                    {
+                        earlier[digest] = key;
+                    }
+                }
+            }
+
             using var transaction = _connection.BeginTransaction();
             using var take = Command("DELETE FROM reply_keys WHERE client_id = $id AND digest = $digest RETURNING key", clientId, out var takeDigest);
             using var record = Command("INSERT INTO taken_reply_digests (client_id, digest) VALUES ($id, $digest) ON CONFLICT (client_id, digest) DO NOTHING", clientId, out var recordDigest);
@@ -240,6 +275,12 @@ internal sealed class KeyStoreDatabase : IDisposable
             {
                 if (!asked.Add(d))
                 {
+                    continue;
+                }
+
+                if (earlier.TryGetValue(d, out var again))
+                {
+                    taken.Add((d, again));
                     continue;
                 }
 
@@ -273,8 +314,38 @@ internal sealed class KeyStoreDatabase : IDisposable
             }
 
             transaction.Commit();
+            if (batchId is { Length: > 0 } && taken.Count > earlier.Count)
+            {
+                Remember(batch, taken, earlier, now);
+            }
+
             return (taken, alreadyTaken);
         }
+    }
+
+    private void ForgetExpiredBatches(DateTimeOffset now)
+    {
+        foreach (var expired in _batches.Where(b => b.Value.Expires <= now).Select(b => b.Key).ToArray())
+        {
+            _batches.Remove(expired);
+        }
+    }
+
+    /// <summary>Adds this take's new keys to its batch; the window runs from the batch's first take.</summary>
+    private void Remember((string, string) batch, List<(byte[] Digest, byte[] Key)> taken, Dictionary<byte[], byte[]> earlier, DateTimeOffset now)
+    {
+        if (!_batches.TryGetValue(batch, out var entry))
+        {
+            if (_batches.Count >= MaxRememberedBatches)
+            {
+                _batches.Remove(_batches.MinBy(b => b.Value.Expires).Key);
+            }
+
+            entry = (now + BatchRetryWindow, []);
+            _batches[batch] = entry;
+        }
+
+        entry.Taken.AddRange(taken.Where(t => !earlier.ContainsKey(t.Digest)));
     }
 
     /// <summary>A command of the client's reply digests: <c>$id</c> set, <c>$digest</c> for the caller to fill.</summary>

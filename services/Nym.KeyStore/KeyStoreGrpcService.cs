@@ -8,7 +8,7 @@ using Nym.KeyStore.V1;
 namespace Nym.KeyStore;
 
 /// <summary>
-/// keystore.proto's KeyStoreService. The token was checked before any of this runs (ServiceTokenInterceptor); each
+/// keystore.proto's KeyStoreService. The token was checked before any of this runs (RequireServiceToken in MapKeyStore); each
 /// method checks its arguments, then the client, and answers with the statuses the contract lists.
 /// </summary>
 internal sealed class KeyStoreGrpcService(KeyCustody custody, KeyStoreDatabase database, KeyStoreMetrics metrics) : KeyStoreService.KeyStoreServiceBase
@@ -19,7 +19,7 @@ internal sealed class KeyStoreGrpcService(KeyCustody custody, KeyStoreDatabase d
     /// <summary>keystore.proto TakeReplyKeysRequest; the same bound for a store, so that one call stays well under the message size limit.</summary>
     public const int MaxReplyKeysPerCall = 10_000;
 
-    private const int DigestLength = 32, ReplyKeyLength = 16;
+    private const int DigestLength = 32, ReplyKeyLength = 16, BatchIdLength = 16;
 
     public override Task<ClientPublicKeys> CreateClient(CreateClientRequest request, ServerCallContext context)
     {
@@ -113,8 +113,14 @@ internal sealed class KeyStoreGrpcService(KeyCustody custody, KeyStoreDatabase d
             throw Invalid($"every digest is {DigestLength} bytes (nym-mixnet.md §4).");
         }
 
+        if (request.BatchId.Length is not (0 or BatchIdLength))
+        {
+            throw Invalid($"batch_id is {BatchIdLength} random bytes or empty, got {request.BatchId.Length} bytes.");
+        }
+
         custody.Get(request.ClientId);
-        var (taken, alreadyTaken) = database.TakeReplyKeys(request.ClientId, request.Digests.Select(d => d.ToByteArray()));
+        var (taken, alreadyTaken) = database.TakeReplyKeys(
+            request.ClientId, request.Digests.Select(d => d.ToByteArray()), request.BatchId.IsEmpty ? null : request.BatchId.ToByteArray());
         metrics.ReplyKeysTaken(taken.Count, alreadyTaken.Count);
         var response = new TakeReplyKeysResponse();
         response.Keys.AddRange(taken.Select(t => new ReplyKey { Digest = ByteString.CopyFrom(t.Digest), Key = ByteString.CopyFrom(t.Key) }));

@@ -1,6 +1,4 @@
 using System.Diagnostics.Metrics;
-using Grpc.Core;
-using Grpc.Core.Interceptors;
 
 namespace Nym.KeyStore;
 
@@ -47,25 +45,4 @@ internal sealed class KeyStoreMetrics
     }
 
     public void Unauthenticated() => _unauthenticated.Add(1);
-}
-
-/// <summary>
-/// Counts the calls that the <see cref="ServiceTokenInterceptor"/> inside it refuses. Registered before it, so it sees
-/// the refusal; the service itself never answers UNAUTHENTICATED, so nothing else is counted.
-/// </summary>
-internal sealed class RefusedCallCounter(KeyStoreMetrics metrics) : Interceptor
-{
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            return await continuation(request, context).ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
-        {
-            metrics.Unauthenticated();
-            throw;
-        }
-    }
 }

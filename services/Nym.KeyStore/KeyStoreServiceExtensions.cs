@@ -25,29 +25,29 @@ public static class KeyStoreServiceExtensions
         options.Validate();
         services.AddSingleton(options);
         services.TryAddSingleton<KeyRandomness>(RandomNumberGenerator.GetBytes);
-        services.AddSingleton(_ => KeyStoreDatabase.Open(options));
+        services.AddSingleton(sp => KeyStoreDatabase.Open(options, sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<KeyCustody>();
         services.AddSingleton<KeyStoreMetrics>();
         services.AddGrpc().AddServiceOptions<KeyStoreGrpcService>(grpc =>
         {
             grpc.MaxReceiveMessageSize = MaxReceiveMessageSize;
-            // Only this service's calls: a host serving other gRPC services keeps its own rules for them.
-            grpc.Interceptors.Add<RefusedCallCounter>();
-            grpc.Interceptors.Add<ServiceTokenInterceptor>(options.ServiceToken);
         });
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("keystore", timeout: ServiceDefaultsExtensions.HealthCheckTimeout);
         return services;
     }
 
     /// <summary>
-    /// Maps the gRPC KeyStoreService. Opens the database now, so that a home that cannot be used stops the start
+    /// Maps the gRPC KeyStoreService, every call checked for the service token before its request is read. Opens the database now, so that a home that cannot be used stops the start
     /// with a <see cref="KeyStoreStartupException"/> saying why, rather than failing the first call.
     /// </summary>
     public static GrpcServiceEndpointConventionBuilder MapKeyStore(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         _ = endpoints.ServiceProvider.GetRequiredService<KeyStoreDatabase>();
-        return endpoints.MapGrpcService<KeyStoreGrpcService>();
+        var metrics = endpoints.ServiceProvider.GetRequiredService<KeyStoreMetrics>();
+        // Only this service's endpoints: a host serving other gRPC services keeps its own rules for them.
+        return endpoints.MapGrpcService<KeyStoreGrpcService>()
+            .RequireServiceToken(endpoints.ServiceProvider.GetRequiredService<KeyStoreOptions>().ServiceToken, metrics.Unauthenticated);
     }
 
     private sealed class DatabaseHealthCheck(KeyStoreDatabase database) : IHealthCheck

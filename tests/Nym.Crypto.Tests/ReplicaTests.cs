@@ -175,4 +175,28 @@ public sealed class ReplicaTests : IAsyncLifetime
         Assert.Equal([OpenedPayload.KindOneofCase.Reply, OpenedPayload.KindOneofCase.Dropped], opened.Payloads.Select(p => p.KindCase));
         Assert.Equal("one reply", opened.Payloads[0].Reply.ToStringUtf8());
     }
+
+    [Fact]
+    public async Task A_retried_batch_opens_its_reply_again_on_any_replica_and_another_batch_finds_it_taken()
+    {
+        var packet = await PrepareToSelfAsync(_first, "hello", withReplySurb: true);
+        Assert.Equal(ReassemblyStatus.Completed, new MessageReassembler().TryInsert(packet.Fragment.Memory, out var message));
+        var reply = await _first.Client.PrepareReplyAsync(new PrepareReplyRequest
+        {
+            ClientId = ClientId, ReplySurb = ByteString.CopyFrom(message!.ReplySurb.Span), Message = ByteString.CopyFromUtf8("one reply"),
+        }, cancellationToken: Token);
+        var pushed = ByteString.CopyFrom(_network.Deliver(reply));
+        var batchId = ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var otherBatch = ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+        // The first attempt's response is as good as lost (the client never saw it): the retry, with the same batch id,
+        // on the other replica, must still get the reply. A different batch is a reply that came again.
+        var first = await _first.Client.OpenPayloadsAsync(new OpenPayloadsRequest { ClientId = ClientId, BatchId = batchId, Payloads = { pushed } }, cancellationToken: Token);
+        var retried = await _second.Client.OpenPayloadsAsync(new OpenPayloadsRequest { ClientId = ClientId, BatchId = batchId, Payloads = { pushed } }, cancellationToken: Token);
+        var another = await _second.Client.OpenPayloadsAsync(new OpenPayloadsRequest { ClientId = ClientId, BatchId = otherBatch, Payloads = { pushed } }, cancellationToken: Token);
+
+        Assert.Equal("one reply", Assert.Single(first.Payloads).Reply.ToStringUtf8());
+        Assert.Equal("one reply", Assert.Single(retried.Payloads).Reply.ToStringUtf8());
+        Assert.Equal(OpenedPayload.KindOneofCase.Dropped, Assert.Single(another.Payloads).KindCase);
+    }
 }

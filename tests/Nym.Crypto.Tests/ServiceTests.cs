@@ -90,16 +90,22 @@ public sealed class ServiceTests : IAsyncLifetime
     public async Task With_a_reply_surb_its_key_is_in_the_keystore_before_the_first_packet()
     {
         await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        // About 700 packets, far more than HTTP/2 flow control lets the service write before this test reads on: a key
+        // stored only after the stream (or late in it) would not be there yet when the first packet is checked.
         using var call = Client.PrepareMessage(new PrepareMessageRequest
         {
-            ClientId = "alice", Recipient = Recipient(), Message = ByteString.CopyFromUtf8("hello"), WithReplySurb = true,
+            ClientId = "alice", Recipient = Recipient(), Message = ByteString.CopyFrom(new byte[1_000_000]), WithReplySurb = true,
         }, cancellationToken: Token);
         Assert.True(await call.ResponseStream.MoveNext(Token));
         var first = call.ResponseStream.Current;
 
-        var reassembler = new MessageReassembler();
-        Assert.Equal(ReassemblyStatus.Completed, reassembler.TryInsert(first.Fragment.Memory, out var whole));
-        Assert.True(Nym.Protocol.Packets.ReplySurb.TryParse(whole!.ReplySurb.Span, out var surb, out var error), error);
+        // The padded message starts with the with-reply-SURB flag and the SURB (nym-mixnet.md §2.2), all in the first fragment.
+        Assert.Equal(FragmentParseStatus.Ok, Fragment.TryParse(first.Fragment.Memory, out var fragment));
+        Assert.Equal(1, fragment.Current);
+        Assert.True(fragment.Total > 100);
+        var payload = fragment.Payload.Span;
+        Assert.Equal(1, payload[0]);
+        Assert.True(Nym.Protocol.Packets.ReplySurb.TryParse(payload.Slice(1, Nym.Protocol.Packets.ReplySurb.Length), out var surb, out var error), error);
         var taken = await _keyStore.Client.TakeReplyKeysAsync(
             new TakeReplyKeysRequest { ClientId = "alice", Digests = { ByteString.CopyFrom(surb!.KeyDigest.AsReadOnlySpan()) } }, cancellationToken: Token);
         Assert.Equal(surb.EncryptionKey.ToArray(), Assert.Single(taken.Keys).Key.ToByteArray());
@@ -130,10 +136,36 @@ public sealed class ServiceTests : IAsyncLifetime
             ClientId = "alice", Fragments = { new Retransmission { Recipient = recipient, Fragment = original.Fragment } },
         }, cancellationToken: Token);
 
-        var packet = Assert.Single(again.Packets);
+        var packet = Assert.Single(again.Results).Packet;
         Assert.Equal(original.FragmentId, packet.FragmentId);
         Assert.Equal(original.Fragment, packet.Fragment);
         Assert.NotEqual(original.SphinxPacket, packet.SphinxPacket);
+    }
+
+    [Fact]
+    public async Task A_recipient_whose_gateway_left_the_topology_fails_only_its_own_retransmission()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        var here = Recipient();
+        var elsewhere = new Recipient(IdentityKeyPair.Generate().PublicKey, EncryptionKeyPair.Generate().PublicKey, IdentityKeyPair.Generate().PublicKey);
+        var fragment = ByteString.CopyFrom(MessageSplitter.Split("again"u8).Fragments[0].ToBytes());
+
+        var again = await Client.RePrepareFragmentsAsync(new RePrepareFragmentsRequest
+        {
+            ClientId = "alice",
+            Fragments =
+            {
+                new Retransmission { Recipient = here, Fragment = fragment },
+                new Retransmission { Recipient = elsewhere.ToBase58String(), Fragment = fragment },
+                new Retransmission { Recipient = here, Fragment = fragment },
+            },
+        }, cancellationToken: Token);
+
+        Assert.Equal(
+            [RePreparedFragment.ResultOneofCase.Packet, RePreparedFragment.ResultOneofCase.Error, RePreparedFragment.ResultOneofCase.Packet],
+            again.Results.Select(r => r.ResultCase));
+        Assert.StartsWith("the recipient's gateway is not in the topology", again.Results[1].Error, StringComparison.Ordinal);
+        Assert.All(new[] { again.Results[0], again.Results[2] }, r => Assert.Equal(fragment, r.Packet.Fragment));
     }
 
     [Fact]
@@ -153,6 +185,24 @@ public sealed class ServiceTests : IAsyncLifetime
         Assert.True(NymNodeRoutingAddress.TryFromSphinxAddress(surb.Surb.FirstHop, out var firstHop, out _));
         Assert.Equal(firstHop.ToUnpaddedBytes(), reply.FirstHop.ToByteArray());
         Assert.True(reply.Fragment.IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_reply_uses_the_callers_delays()
+    {
+        await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
+        var preparer = new Nym.Protocol.Packets.PacketPreparer(IdentityKeyPair.Generate().PublicKey, EncryptionKeyPair.Generate().PublicKey,
+            _gateway.PublicKey, AckKey.Generate(), Nym.Protocol.Packets.PacketDelays.Default);
+        Assert.True(preparer.TryCreateReplySurb(_topology.Current!, out var surb));
+
+        // No delays asked for: its SURB-ACK's delays, all the expected delay a reply has, are zero (with the default
+        // 50 ms per hop they would not be).
+        var reply = await Client.PrepareReplyAsync(new PrepareReplyRequest
+        {
+            ClientId = "alice", ReplySurb = ByteString.CopyFrom(surb!.ToBytes()), Message = ByteString.CopyFromUtf8("hi"), Timing = new PacketTiming(),
+        }, cancellationToken: Token);
+
+        Assert.Equal(0ul, reply.ExpectedDelayNs);
     }
 
     [Fact]
@@ -210,14 +260,16 @@ public sealed class ServiceTests : IAsyncLifetime
     {
         await _keyStore.CreateRegisteredClientAsync("alice", _gateway.PublicKey);
         var request = new OpenPayloadsRequest { ClientId = "alice" };
-        foreach (int length in new[] { 0, 5, 32, 100, 2000 })
+        foreach (int length in new[] { 0, 5, 32, 100, 2000, 40_000 })
         {
             request.Payloads.Add(ByteString.CopyFrom(new byte[length]));
         }
 
         var opened = await Client.OpenPayloadsAsync(request, cancellationToken: Token);
 
-        Assert.Equal(5, opened.Payloads.Count);
+        Assert.Equal(6, opened.Payloads.Count);
+        // Longer than any Sphinx payload: dropped in its place, the rest of the batch opened all the same.
+        Assert.Equal(OpenedPayload.KindOneofCase.Dropped, opened.Payloads[5].KindCase);
         // Too short for anything, or exactly a digest with nothing after it: dropped, each in its place. (21 bytes
         // would decrypt to whatever fragment id: Nym's acks carry no MAC, nym-mixnet.md §2.4.)
         Assert.Equal(OpenedPayload.KindOneofCase.Dropped, opened.Payloads[0].KindCase);

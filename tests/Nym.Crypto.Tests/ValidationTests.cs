@@ -64,6 +64,19 @@ public sealed class ValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_larger_than_the_service_reads_without_the_token_is_unauthenticated_before_it_is_read()
+    {
+        // 200 kB, more than this host's largest request (10,000 bytes of message and 64 KiB): read, it would be refused
+        // as RESOURCE_EXHAUSTED; refused from its headers, the body never read, it is UNAUTHENTICATED.
+        var status = await StreamFailureAsync(_host.Anonymous.PrepareMessage(
+            new PrepareMessageRequest { ClientId = "alice", Recipient = ValidRecipient(), Message = ByteString.CopyFrom(new byte[200_000]) },
+            cancellationToken: Token));
+
+        Assert.Equal(StatusCode.Unauthenticated, status.StatusCode);
+        Assert.Contains("NYM_SERVICE_TOKEN", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_wrong_token_is_unauthenticated_too()
     {
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_host.Endpoints.Grpc);
@@ -197,14 +210,13 @@ public sealed class ValidationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_payload_longer_than_any_sphinx_payload_is_an_invalid_argument()
+    public async Task A_batch_id_other_than_16_bytes_is_an_invalid_argument()
     {
-        var open = new OpenPayloadsRequest { ClientId = "alice" };
-        open.Payloads.Add(ByteString.CopyFrom(new byte[40_000]));
+        var open = new OpenPayloadsRequest { ClientId = "alice", BatchId = ByteString.CopyFrom(new byte[15]) };
         var status = await Rpc.FailureAsync(() => Client.OpenPayloadsAsync(open, cancellationToken: Token).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, status.StatusCode);
-        Assert.Contains("payload 0", status.Detail, StringComparison.Ordinal);
+        Assert.Contains("batch_id is 16 random bytes", status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

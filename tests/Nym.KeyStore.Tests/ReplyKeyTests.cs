@@ -1,3 +1,4 @@
+extern alias keystore;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
@@ -70,6 +71,75 @@ public sealed class ReplyKeyTests : IAsyncLifetime
         Assert.Empty(second.Keys);
         Assert.Equal(key.Digest, Assert.Single(second.AlreadyTaken));
         Assert.Equal(key.Digest, Assert.Single(third.AlreadyTaken));
+    }
+
+    private async Task<TakeReplyKeysResponse> TakeInBatch(string clientId, ByteString batchId, params ByteString[] digests) =>
+        await _host.Client.TakeReplyKeysAsync(new TakeReplyKeysRequest { ClientId = clientId, BatchId = batchId, Digests = { digests } },
+            deadline: KeyStoreHost.Deadline, cancellationToken: TestContext.Current.CancellationToken);
+
+    private static ByteString NewBatchId() => ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16));
+
+    [Fact]
+    public async Task A_retried_batch_gets_its_keys_again_and_another_batch_finds_them_taken()
+    {
+        var key = NewKey();
+        var later = NewKey();
+        await Store("alice", key, later);
+        var batch = NewBatchId();
+
+        var first = await TakeInBatch("alice", batch, key.Digest);
+        // The retry may carry more payloads than the first attempt saw opened: the new ones are taken as usual.
+        var retried = await TakeInBatch("alice", batch, key.Digest, later.Digest);
+        var again = await TakeInBatch("alice", batch, key.Digest, later.Digest);
+        var other = await TakeInBatch("alice", NewBatchId(), key.Digest, later.Digest);
+        var none = await TakeAll("alice", key.Digest);
+
+        Assert.Equal(key, Assert.Single(first.Keys));
+        Assert.Equal(Sorted([key.Digest, later.Digest]), Sorted(retried.Keys.Select(k => k.Digest)));
+        Assert.Empty(retried.AlreadyTaken);
+        Assert.Equal(new[] { key, later }.OrderBy(k => k.Digest.ToBase64()), again.Keys.OrderBy(k => k.Digest.ToBase64()));
+        Assert.Empty(other.Keys);
+        Assert.Equal(Sorted([key.Digest, later.Digest]), Sorted(other.AlreadyTaken));
+        Assert.Equal(key.Digest, Assert.Single(none.AlreadyTaken));
+    }
+
+    [Fact]
+    public async Task A_batch_id_is_one_clients_only()
+    {
+        await _host.CreateAsync("bob");
+        var key = NewKey();
+        await Store("alice", key);
+        var batch = NewBatchId();
+        await TakeInBatch("alice", batch, key.Digest);
+
+        Assert.Empty((await TakeInBatch("bob", batch, key.Digest)).Keys);
+    }
+
+    [Fact]
+    public async Task A_batch_id_other_than_16_bytes_is_an_invalid_argument()
+    {
+        var e = await RpcAssert.Refused(StatusCode.InvalidArgument, () => TakeInBatch("alice", ByteString.CopyFrom(new byte[8]), NewKey().Digest));
+        Assert.Contains("batch_id is 16 random bytes", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_batch_is_remembered_for_five_minutes_only()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var home = new TempDirectory();
+        using var database = keystore::Nym.KeyStore.KeyStoreDatabase.Open(new keystore::Nym.KeyStore.KeyStoreOptions(home.Path, KeyStoreHost.Token), time);
+        var digest = RandomNumberGenerator.GetBytes(32);
+        var batch = RandomNumberGenerator.GetBytes(16);
+        database.StoreReplyKeys("alice", [(digest, RandomNumberGenerator.GetBytes(16))]);
+        Assert.Single(database.TakeReplyKeys("alice", [digest], batch).Taken);
+
+        time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        Assert.Single(database.TakeReplyKeys("alice", [digest], batch).Taken);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var late = database.TakeReplyKeys("alice", [digest], batch);
+
+        Assert.Empty(late.Taken);
+        Assert.Single(late.AlreadyTaken);
     }
 
     [Fact]
