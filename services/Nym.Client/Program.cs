@@ -70,6 +70,13 @@ static async Task<int> Guard(Func<Task<int>> action)
         await Console.Error.WriteLineAsync($"nym-client: {e.Message}").ConfigureAwait(false);
         return 1;
     }
+    catch (ArgumentException e)
+    {
+        // A setting the config reader let through but the client core refuses (its own checks, e.g. TrafficOptions):
+        // still one line, not a stack trace. The config reader names the file and key for everything it checks.
+        await Console.Error.WriteLineAsync($"nym-client: a setting is out of range: {e.Message}; fix it in config.toml or the command line").ConfigureAwait(false);
+        return 1;
+    }
     catch (OperationCanceledException)
     {
         await Console.Error.WriteLineAsync("nym-client: stopped before it was ready").ConfigureAwait(false);

@@ -91,5 +91,25 @@ public sealed class CliErrorTests(Network network) : IDisposable
         Assert.Contains("mystery", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("topology_refresh_rate = '0s'", "topology_refresh_rate")]
+    [InlineData("gateway_response_timeout = '21350000d'", "gateway_response_timeout")]
+    public async Task A_debug_duration_out_of_range_is_one_line_naming_the_file_the_key_and_the_range(string setting, string key)
+    {
+        Assert.Equal(0, (await ClientProcess.RunToEndAsync(_home.Path, Environment, "init", "--id", "dan")).ExitCode);
+        var paths = new ClientPaths(_home.Path, "dan");
+        var lines = (await File.ReadAllLinesAsync(paths.ConfigFile, TestContext.Current.CancellationToken))
+            .Select(l => l.StartsWith(key + " =", StringComparison.Ordinal) ? setting : l);
+        await File.WriteAllLinesAsync(paths.ConfigFile, lines, TestContext.Current.CancellationToken);
+
+        var run = await ClientProcess.RunToEndAsync(_home.Path, Environment, "run", "--id", "dan");
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(Lines(run.Error));
+        Assert.Contains(paths.ConfigFile, line, StringComparison.Ordinal);
+        Assert.Contains($"[debug] {key} must be", line, StringComparison.Ordinal);
+        Assert.Contains("above 0s and at most 1d", line, StringComparison.Ordinal);
+    }
+
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

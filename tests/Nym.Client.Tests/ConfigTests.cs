@@ -69,6 +69,9 @@ public sealed class ConfigTests
     [InlineData("ms")]
     [InlineData("5 parsecs")]
     [InlineData("-5s")]
+    [InlineData("21350000d")]
+    [InlineData("999999999999d")]
+    [InlineData("366d")]
     public void Bad_durations_are_refused(string text) => Assert.False(HumanDuration.TryParse(text, out _));
 
     [Theory]
@@ -76,6 +79,10 @@ public sealed class ConfigTests
     [InlineData("[surprise]\n", "unknown field `surprise`")]
     [InlineData("[socket]\nport = 1\n", "[socket] has an unknown field `port`")]
     [InlineData("[debug]\naverage_packet_delay = 50\n", "[debug] average_packet_delay must be a duration")]
+    [InlineData("[debug]\ntopology_refresh_rate = '0s'\n", "[debug] topology_refresh_rate must be above 0s and at most 1d, not '0s'")]
+    [InlineData("[debug]\nmessage_sending_average_delay = '10ns'\n", "[debug] message_sending_average_delay must be above 0s and at most 1d")]
+    [InlineData("[debug]\ngateway_response_timeout = '21350000d'\n", "[debug] gateway_response_timeout must be a duration above 0s and at most 1d")]
+    [InlineData("[debug]\nack_wait_addition = '2d'\n", "[debug] ack_wait_addition must be from 0s to 1d, not '2d'")]
     [InlineData("[socket]\nlistening_port = 70000\n", "[socket] listening_port must be a port number")]
     [InlineData("[socket]\nsocket_type = 'websocket'\n", "socket_type must be 'WebSocket' or 'None'")]
     public void A_bad_config_is_refused_with_what_is_wrong(string change, string expected)

@@ -19,7 +19,7 @@ internal sealed class StandInSession : IMixnetSession
     public const string AddressText =
         "CytBseW6yFXUMzz4SGAKdNLGR7q3sJLLYxyBGvutNEQV.4QXYyEVc5fUDjmmi8PrHN9tdUFV4PCvSJE1278cHyvoe@4sBbL1ngf1vtNqykydQKTFh26sQCw888GpUqvPvyNB4f";
 
-    private readonly Channel<InboundMessage> _received = Channel.CreateUnbounded<InboundMessage>();
+    private volatile Channel<InboundMessage> _received = Channel.CreateUnbounded<InboundMessage>();
 
     public StandInSession()
     {
@@ -38,6 +38,9 @@ internal sealed class StandInSession : IMixnetSession
     public ConcurrentQueue<(byte[] ReplySurb, byte[] Message)> Replies { get; } = new();
 
     public static byte[] RandomReplySurb() => RandomNumberGenerator.GetBytes(ReplySurb.Length);
+
+    /// <summary>Called when the client stops receiving, before the stream ends: as if messages were still arriving then.</summary>
+    public Action? WhileStopping { get; set; }
 
     /// <summary>As if a message arrived from the mixnet.</summary>
     public void Arrive(byte[] message, byte[]? replySurb = null) => _received.Writer.TryWrite(new InboundMessage(message, replySurb));
@@ -59,9 +62,20 @@ internal sealed class StandInSession : IMixnetSession
         return ValueTask.FromResult<string?>(null);
     }
 
+    /// <summary>Ends this run's stream; what arrives afterwards waits for the next run, as in a gateway's inbox.</summary>
+    public ValueTask StopReceivingAsync()
+    {
+        WhileStopping?.Invoke();
+        var ended = _received;
+        _received = Channel.CreateUnbounded<InboundMessage>();
+        ended.Writer.TryComplete();
+        return ValueTask.CompletedTask;
+    }
+
     public async IAsyncEnumerable<InboundMessage> ReceiveAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var message in _received.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        var received = _received;
+        await foreach (var message in received.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             yield return message;
         }

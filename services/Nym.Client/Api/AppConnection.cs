@@ -16,14 +16,11 @@ internal sealed partial class AppConnection : IDisposable
     /// <summary>Messages and responses waiting for one app; a full queue means the app does not keep up.</summary>
     public const int QueueCapacity = 512;
 
-    /// <summary>How long a closing app gets to answer our close before the connection is dropped.</summary>
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
-
     /// <summary>
-    /// How long an app that fell behind gets to read what is already on its way and then our close with the reason;
-    /// an app that never reads again would otherwise hold its connection, and the messages kept for it, forever.
+    /// Messages kept for a closing app beyond its queue; the closing lasts at most a grace period, and these bound what
+    /// an app that never reads can make us hold meanwhile (the hub keeps the rest, <see cref="AppHub"/>).
     /// </summary>
-    private static readonly TimeSpan SlowAppGrace = TimeSpan.FromSeconds(30);
+    public const int LateCapacity = QueueCapacity;
 
     private const int ReceiveChunk = 64 * 1024;
     private const int StoredPage = 64;
@@ -51,7 +48,7 @@ internal sealed partial class AppConnection : IDisposable
     /// <summary>Serves the app until it closes, breaks the protocol, falls behind or the client stops.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var stop = stopping.Register(() => RequestClose(WebSocketCloseStatus.EndpointUnavailable, "the nym-client is shutting down"));
+        using var stop = stopping.Register(() => RequestClose(WebSocketCloseStatus.EndpointUnavailable, "the nym-client is shutting down", _hub.Limits.CloseGrace));
         var writer = WriteLoopAsync();
         try
         {
@@ -65,8 +62,8 @@ internal sealed partial class AppConnection : IDisposable
         }
         finally
         {
-            RequestClose(WebSocketCloseStatus.NormalClosure, "");
-            _abort.CancelAfter(CloseGrace);
+            RequestClose(WebSocketCloseStatus.NormalClosure, "", _hub.Limits.CloseGrace);
+            _abort.CancelAfter(_hub.Limits.CloseGrace);
             await writer.ConfigureAwait(false);
             await _abort.CancelAsync().ConfigureAwait(false);
         }
@@ -76,21 +73,28 @@ internal sealed partial class AppConnection : IDisposable
 
     /// <summary>
     /// Queues a message pushed from the mixnet; an app found fallen behind is closed. Messages that do not fit, or come
-    /// while the connection closes, are kept for <see cref="Unsent"/>. Called under the hub's lock, as is
-    /// <see cref="Unsent"/>.
+    /// while the connection closes, are kept for <see cref="Unsent"/>, up to <see cref="LateCapacity"/>; false when
+    /// this one was not kept. Called under the hub's lock, as is <see cref="Unsent"/>.
     /// </summary>
-    public void Push(InboundMessage message)
+    public bool Push(InboundMessage message)
     {
         if (_close is null && _queue.Writer.TryWrite(new Outgoing(null, message, null, 0)))
         {
-            return;
+            return true;
         }
 
-        _late.Add(message);
         if (_close is null)
         {
             CloseSlowApp($"too slow: more than {QueueCapacity} messages waiting to be read");
         }
+
+        if (_late.Count >= LateCapacity)
+        {
+            return false;
+        }
+
+        _late.Add(message);
+        return true;
     }
 
     /// <summary>Live messages that were given to this app but never sent, in order, once the connection has ended (D4 keeps them).</summary>
@@ -120,21 +124,30 @@ internal sealed partial class AppConnection : IDisposable
 
     /// <summary>
     /// D3: one app that does not keep up must not hold up the others, so it is closed with the reason, which it reads
-    /// after what is already on its way; if it does not read even that within <see cref="SlowAppGrace"/>, it is dropped.
+    /// after what is already on its way; if it does not read even that within <see cref="ApiLimits.SlowAppGrace"/>, it is dropped.
     /// </summary>
     private void CloseSlowApp(string reason)
     {
-        RequestClose(WebSocketCloseStatus.PolicyViolation, reason);
-        _abort.CancelAfter(SlowAppGrace);
+        RequestClose(WebSocketCloseStatus.PolicyViolation, reason, _hub.Limits.SlowAppGrace);
         Log.SlowApp(_logger, QueueCapacity);
     }
 
-    /// <summary>The first reason wins; the write loop sends the close frame after what it is sending now.</summary>
-    private void RequestClose(WebSocketCloseStatus status, string reason)
+    /// <summary>
+    /// The first reason wins; the write loop sends the close frame after what it is sending now. Whatever the reason,
+    /// the app then has <paramref name="grace"/> to answer before both loops are cancelled: an app that never answers
+    /// must not keep its read loop and its receive buffer (up to 64 MiB) forever.
+    /// </summary>
+    private void RequestClose(WebSocketCloseStatus status, string reason, TimeSpan grace)
     {
         lock (_queue)
         {
-            _close ??= (status, reason);
+            if (_close is not null)
+            {
+                return;
+            }
+
+            _close = (status, reason);
+            _abort.CancelAfter(grace);
         }
 
         _queue.Writer.TryComplete();
@@ -156,7 +169,7 @@ internal sealed partial class AppConnection : IDisposable
                     {
                         // §1: over tungstenite's limit Nym closes the connection; we say why (D7), then skip the rest.
                         tooLong = true;
-                        RequestClose(WebSocketCloseStatus.MessageTooBig, $"a message may be at most {MaxMessageLength >> 20} MiB");
+                        RequestClose(WebSocketCloseStatus.MessageTooBig, $"a message may be at most {MaxMessageLength >> 20} MiB", _hub.Limits.CloseGrace);
                     }
                     else
                     {

@@ -18,6 +18,12 @@ internal interface IMixnetSession
 
     /// <summary>Every whole message received, once each, until the session ends or <paramref name="cancellationToken"/> fires.</summary>
     IAsyncEnumerable<InboundMessage> ReceiveAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stops taking messages from the gateway; <see cref="ReceiveAllAsync"/> then yields what was already received and
+    /// ends. Called on a graceful stop, before the websocket API stops, so that nothing taken is lost (D4).
+    /// </summary>
+    ValueTask StopReceivingAsync();
 }
 
 /// <summary>A message from the mixnet with the reply SURB its sender attached (its bytes), if any.</summary>

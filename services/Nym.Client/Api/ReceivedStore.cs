@@ -5,18 +5,33 @@ namespace Nym.Client.Api;
 /// <summary>
 /// Messages that arrived while no app was connected (D4): kept in SQLite under the client's data directory, so they
 /// survive a restart, and handed out oldest first. A message is deleted only once an app has been sent it.
+/// Any peer can send us messages, so the store is capped (<see cref="ApiLimits"/>): when full it refuses new messages
+/// and keeps the oldest, which are owed first and whose senders may already be waiting on them.
 /// </summary>
 internal sealed class ReceivedStore : IDisposable
 {
     public const string FileName = "received_messages.sqlite";
 
-    private readonly SqliteConnection _connection;
-    private readonly Lock _lock = new();
+    private const string Size = "length(message) + COALESCE(length(reply_surb), 0)";
 
-    private ReceivedStore(SqliteConnection connection) => _connection = connection;
+    private readonly SqliteConnection _connection;
+    private readonly ApiLimits _limits;
+    private readonly Lock _lock = new();
+    private long _count, _bytes;
+
+    private ReceivedStore(SqliteConnection connection, ApiLimits limits)
+    {
+        _connection = connection;
+        _limits = limits;
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*), COALESCE(SUM({Size}), 0) FROM received";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        (_count, _bytes) = (reader.GetInt64(0), reader.GetInt64(1));
+    }
 
     /// <exception cref="ReceivedStoreException">the database cannot be opened or is not ours; the message names the file.</exception>
-    public static ReceivedStore Open(string dataDirectory)
+    public static ReceivedStore Open(string dataDirectory, ApiLimits limits)
     {
         // With the shared KeyStore the keys live under its home, so nothing else has created this client's data directory.
         if (OperatingSystem.IsWindows())
@@ -42,7 +57,7 @@ internal sealed class ReceivedStore : IDisposable
                     reply_surb BLOB NULL);
                 """;
             command.ExecuteNonQuery();
-            return new ReceivedStore(connection);
+            return new ReceivedStore(connection, limits);
         }
         catch (SqliteException e)
         {
@@ -51,15 +66,26 @@ internal sealed class ReceivedStore : IDisposable
         }
     }
 
-    public void Add(InboundMessage message)
+    /// <summary>Keeps a message; false when the store is full (it keeps the older ones), nothing written.</summary>
+    /// <exception cref="SqliteException">the database failed (e.g. the disk is full).</exception>
+    public bool Add(InboundMessage message)
     {
         lock (_lock)
         {
+            long size = message.Message.Length + (message.ReplySurb?.Length ?? 0);
+            if (_count >= _limits.MaxStoredMessages || _bytes + size > _limits.MaxStoredBytes)
+            {
+                return false;
+            }
+
             using var command = _connection.CreateCommand();
             command.CommandText = "INSERT INTO received (message, reply_surb) VALUES ($message, $surb)";
             command.Parameters.AddWithValue("$message", message.Message.ToArray());
             command.Parameters.AddWithValue("$surb", (object?)message.ReplySurb ?? DBNull.Value);
             command.ExecuteNonQuery();
+            _count++;
+            _bytes += size;
+            return true;
         }
     }
 
@@ -89,9 +115,13 @@ internal sealed class ReceivedStore : IDisposable
         lock (_lock)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "DELETE FROM received WHERE id = $id";
+            command.CommandText = $"DELETE FROM received WHERE id = $id RETURNING {Size}";
             command.Parameters.AddWithValue("$id", id);
-            command.ExecuteNonQuery();
+            if (command.ExecuteScalar() is long size)
+            {
+                _count--;
+                _bytes -= size;
+            }
         }
     }
 

@@ -15,6 +15,8 @@ internal static class ClientConfigFile
     /// <summary>No config comes near this; a longer file is refused before parsing.</summary>
     public const int MaxFileLength = 1 << 20;
 
+    private static readonly TimeSpan MaxDebugDuration = TimeSpan.FromDays(1);
+
     private static readonly Dictionary<string, string[]> Keys = new()
     {
         ["client"] =
@@ -280,15 +282,15 @@ internal static class ClientConfigFile
             CryptoUrl = r.String(services, "services", "crypto_url", ""),
             Debug = new DebugSettings
             {
-                AveragePacketDelay = r.Duration(debug, "average_packet_delay", defaults.AveragePacketDelay),
-                AverageAckDelay = r.Duration(debug, "average_ack_delay", defaults.AverageAckDelay),
-                LoopCoverTrafficAverageDelay = r.Duration(debug, "loop_cover_traffic_average_delay", defaults.LoopCoverTrafficAverageDelay),
-                MessageSendingAverageDelay = r.Duration(debug, "message_sending_average_delay", defaults.MessageSendingAverageDelay),
+                AveragePacketDelay = r.Duration(debug, "average_packet_delay", defaults.AveragePacketDelay, positive: false),
+                AverageAckDelay = r.Duration(debug, "average_ack_delay", defaults.AverageAckDelay, positive: false),
+                LoopCoverTrafficAverageDelay = r.Duration(debug, "loop_cover_traffic_average_delay", defaults.LoopCoverTrafficAverageDelay, positive: true),
+                MessageSendingAverageDelay = r.Duration(debug, "message_sending_average_delay", defaults.MessageSendingAverageDelay, positive: true),
                 AckWaitMultiplier = r.Number(debug, "ack_wait_multiplier", defaults.AckWaitMultiplier),
-                AckWaitAddition = r.Duration(debug, "ack_wait_addition", defaults.AckWaitAddition),
-                GatewayResponseTimeout = r.Duration(debug, "gateway_response_timeout", defaults.GatewayResponseTimeout),
-                TopologyRefreshRate = r.Duration(debug, "topology_refresh_rate", defaults.TopologyRefreshRate),
-                TopologyResolutionTimeout = r.Duration(debug, "topology_resolution_timeout", defaults.TopologyResolutionTimeout),
+                AckWaitAddition = r.Duration(debug, "ack_wait_addition", defaults.AckWaitAddition, positive: false),
+                GatewayResponseTimeout = r.Duration(debug, "gateway_response_timeout", defaults.GatewayResponseTimeout, positive: true),
+                TopologyRefreshRate = r.Duration(debug, "topology_refresh_rate", defaults.TopologyRefreshRate, positive: true),
+                TopologyResolutionTimeout = r.Duration(debug, "topology_resolution_timeout", defaults.TopologyResolutionTimeout, positive: true),
             },
         };
 
@@ -465,19 +467,30 @@ internal static class ClientConfigFile
             return urls;
         }
 
-        public TimeSpan Duration(TomlTable table, string key, TimeSpan fallback)
+        /// <param name="positive">
+        /// Rates, timeouts and Poisson means (the client core's TrafficOptions) must be above zero; delays and additions may be zero.
+        /// </param>
+        public TimeSpan Duration(TomlTable table, string key, TimeSpan fallback, bool positive)
         {
             if (!table.TryGetValue(key, out var value))
             {
                 return fallback;
             }
 
+            // At most a day: every [debug] duration feeds a timer, and .NET timers cannot wait beyond about 49 days.
+            string range = positive ? "above 0s and at most 1d" : "from 0s to 1d";
             if (value is string text && HumanDuration.TryParse(text, out var duration))
             {
-                return duration;
+                if ((positive ? duration > TimeSpan.Zero : duration >= TimeSpan.Zero) && duration <= MaxDebugDuration)
+                {
+                    return duration;
+                }
+
+                Fail($"[debug] {key} must be {range}, not '{text}'");
+                return fallback;
             }
 
-            Fail($"[debug] {key} must be a duration such as '50ms', '1s 500ms' or '5m', not {value}");
+            Fail($"[debug] {key} must be a duration {range} such as '50ms', '1s 500ms' or '5m', not {value}");
             return fallback;
         }
 

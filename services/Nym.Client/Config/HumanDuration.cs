@@ -9,6 +9,9 @@ namespace Nym.Client.Config;
 /// </summary>
 internal static class HumanDuration
 {
+    /// <summary>Longer durations are refused when parsing: no setting needs a year, and timers cannot wait that long.</summary>
+    private static readonly long MaxTicks = TimeSpan.FromDays(365).Ticks;
+
     private static readonly (string Unit, long Ticks)[] Units =
     [
         ("d", TimeSpan.TicksPerDay), ("h", TimeSpan.TicksPerHour), ("m", TimeSpan.TicksPerMinute), ("s", TimeSpan.TicksPerSecond),
@@ -78,8 +81,17 @@ internal static class HumanDuration
                 return false;
             }
 
-            ticks += unitTicks == 0 ? count / 100 : count * unitTicks.Value;
-            if (ticks > TimeSpan.FromDays(365).Ticks)
+            // Checked: 12 digits of days overflow a long, and a wrapped (negative) sum must not pass the bound below.
+            try
+            {
+                ticks = checked(ticks + (unitTicks == 0 ? count / 100 : count * unitTicks.Value));
+            }
+            catch (OverflowException)
+            {
+                return false;
+            }
+
+            if (ticks > MaxTicks)
             {
                 return false;
             }

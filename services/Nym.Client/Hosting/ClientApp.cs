@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Nym.Client.Api;
 using Nym.Client.Core;
@@ -66,7 +67,8 @@ internal static class ClientApp
 
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddSingleton(_ => session());
-        builder.Services.AddSingleton(_ => ReceivedStore.Open(dataDirectory));
+        builder.Services.AddSingleton(new ApiLimits());
+        builder.Services.AddSingleton(services => ReceivedStore.Open(dataDirectory, services.GetRequiredService<ApiLimits>()));
         builder.Services.AddSingleton<AppHub>();
         builder.Services.AddHostedService<Dispatcher>();
         configure?.Invoke(builder.Services);
@@ -97,13 +99,63 @@ internal static class ClientApp
         // D5: text until the app's first binary request, unless it asks for binary from the start.
         bool binary = string.Equals(context.Request.Query["format"], "binary", StringComparison.OrdinalIgnoreCase);
         var hub = context.RequestServices.GetRequiredService<AppHub>();
+        if (!hub.TryAdmit())
+        {
+            // Refused before the handshake, so the app sees why in the HTTP answer its websocket library reports.
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await context.Response.WriteAsync($"nym-client serves at most {hub.Limits.MaxApps} apps at once: close one and connect again\n").ConfigureAwait(false);
+            return;
+        }
+
         var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        using var socket = await AcceptAsync(context, hub).ConfigureAwait(false);
         await hub.ServeAsync(socket, binary, stopping).ConfigureAwait(false);
     }
 
+    /// <summary>The handshake; an admitted app that fails it is counted out again (ServeAsync counts out the others).</summary>
+    private static async Task<WebSocket> AcceptAsync(HttpContext context, AppHub hub)
+    {
+        try
+        {
+            return await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            hub.Release();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Hands received messages on while the client runs. On a graceful stop it first stops the session taking from the
+    /// gateway, then hands on everything already received (to apps, or the D4 store), and only then lets the host go
+    /// on stopping: what the gateway gave us was deleted from its inbox, so dropping it here would lose it for good.
+    /// </summary>
     private sealed class Dispatcher(AppHub hub) : BackgroundService
     {
-        protected override Task ExecuteAsync(CancellationToken stoppingToken) => hub.DispatchAsync(stoppingToken);
+        private readonly CancellationTokenSource _abandon = new();
+
+        public override async Task StopAsync(CancellationToken cancellationToken)
+        {
+            // Only the host's shutdown timeout cuts the drain short.
+            using (cancellationToken.Register(_abandon.Cancel))
+            {
+                await hub.Session.StopReceivingAsync().ConfigureAwait(false);
+                if (ExecuteTask is { } dispatching)
+                {
+                    await dispatching.ConfigureAwait(false);
+                }
+            }
+
+            await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public override void Dispose()
+        {
+            _abandon.Dispose();
+            base.Dispose();
+        }
+
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => hub.DispatchAsync(_abandon.Token);
     }
 }

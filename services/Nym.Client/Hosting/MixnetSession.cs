@@ -52,6 +52,12 @@ internal sealed class MixnetSession : IMixnetSession
         }
     }
 
+    /// <summary>
+    /// Stopping the core closes the gateway link and completes <see cref="MixnetClient.Received"/>, whose buffered
+    /// messages are still read out. Payloads the core holds but has not opened yet are lost with it (its own stop).
+    /// </summary>
+    public ValueTask StopReceivingAsync() => _client.DisposeAsync();
+
     public async IAsyncEnumerable<InboundMessage> ReceiveAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var message in _client.Received.ReadAllAsync(cancellationToken).ConfigureAwait(false))
