@@ -169,7 +169,7 @@ public static partial class ClientInitialisation
         ClientWebSocket socket;
         try
         {
-            socket = await GatewaySocket.ConnectAsync(listener, timeout.Token).ConfigureAwait(false);
+            socket = await GatewaySocket.ConnectAsync(listener, GatewaySocket.DefaultKeepAlive, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WebSocketException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {

@@ -24,6 +24,7 @@ internal sealed partial class GatewayLink : IAsyncDisposable
     private TaskCompletionSource<Connection> _ready = NewReady();
     private Task _supervisor = Task.CompletedTask;
     private int _connections;
+    private int _disposed;
 
     public GatewayLink(Uri listener, ReadOnlySpan<byte> identity, GatewaySharedKeys keys, TimeSpan responseTimeout, TimeProvider time, ILogger logger)
     {
@@ -39,6 +40,15 @@ internal sealed partial class GatewayLink : IAsyncDisposable
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan MaximumBackoff { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Ping interval and pong timeout of each connection (<see cref="GatewaySocket.ConnectAsync"/>).</summary>
+    public TimeSpan KeepAlive { get; init; } = GatewaySocket.DefaultKeepAlive;
+
+    /// <summary>
+    /// How long one frame may take to be written. A gateway that stops reading fills the socket's buffers and the
+    /// write waits; past this the connection is taken for dead, aborted, and the frame goes on the next one.
+    /// </summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Payloads the gateway pushed (Nym's PushedMixMessage plaintexts), in arrival order.</summary>
     public ChannelReader<byte[]> Received => _received.Reader;
@@ -67,11 +77,15 @@ internal sealed partial class GatewayLink : IAsyncDisposable
             await connection.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await connection.Socket.SendAsync(frame, WebSocketMessageType.Binary, true, cancellationToken).ConfigureAwait(false);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(SendTimeout);
+                await connection.Socket.SendAsync(frame, WebSocketMessageType.Binary, true, timeout.Token).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or IOException)
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or IOException
+                || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
+                // A write cancelled by the send timeout leaves the socket aborted anyway; say so for the read loop.
                 connection.Socket.Abort();
             }
             finally
@@ -92,7 +106,7 @@ internal sealed partial class GatewayLink : IAsyncDisposable
         timeout.CancelAfter(_responseTimeout);
         try
         {
-            socket = await GatewaySocket.ConnectAsync(_listener, timeout.Token).ConfigureAwait(false);
+            socket = await GatewaySocket.ConnectAsync(_listener, KeepAlive, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WebSocketException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
@@ -219,8 +233,9 @@ internal sealed partial class GatewayLink : IAsyncDisposable
                         LogReconnected(failures);
                         break;
                     }
-                    catch (GatewayLinkException e)
+                    catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                     {
+                        // Whatever went wrong, only stopping ends the reconnecting: senders are waiting for it.
                         LogReconnectFailed(failures, e.Message);
                     }
                 }
@@ -244,6 +259,11 @@ internal sealed partial class GatewayLink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_ready.Task.IsCompletedSuccessfully)
         {

@@ -17,10 +17,20 @@ internal static class GatewaySocket
     /// <summary>The largest message a gateway sends: an extended packet's payload in a D1 frame, with room to spare.</summary>
     public const int MaxMessageLength = 64 * 1024;
 
-    /// <summary>Opens the websocket; throws <see cref="WebSocketException"/> or <see cref="OperationCanceledException"/>.</summary>
-    public static async Task<ClientWebSocket> ConnectAsync(Uri listener, CancellationToken cancellationToken)
+    /// <summary>Ping interval and pong timeout unless told otherwise: a dead gateway is noticed within about 30 s.</summary>
+    public static readonly TimeSpan DefaultKeepAlive = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Opens the websocket; throws <see cref="WebSocketException"/> or <see cref="OperationCanceledException"/>.
+    /// Every <paramref name="keepAlive"/> it pings the gateway and aborts the connection when no pong comes within as
+    /// long again, so that a half-open connection (the gateway's host gone without a FIN) is noticed and the link
+    /// reconnects instead of writing into the void; <see cref="TimeSpan.Zero"/> switches that off.
+    /// </summary>
+    public static async Task<ClientWebSocket> ConnectAsync(Uri listener, TimeSpan keepAlive, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = keepAlive;
+        socket.Options.KeepAliveTimeout = keepAlive == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : keepAlive;
         try
         {
             await socket.ConnectAsync(listener, cancellationToken).ConfigureAwait(false);

@@ -31,6 +31,7 @@ public sealed partial class MixnetClient : IAsyncDisposable
     private readonly TrafficOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SendBudget _budget;
     private readonly PendingAcks _acks;
     private readonly CoverStock _cover;
     private readonly ConcurrentQueue<OutgoingPacket> _queue = new();
@@ -38,6 +39,7 @@ public sealed partial class MixnetClient : IAsyncDisposable
     private readonly Channel<ReceivedMessage> _received = Channel.CreateBounded<ReceivedMessage>(new BoundedChannelOptions(1000) { SingleWriter = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     private MixnetClient(string clientId, string address, ServiceConnections services, GatewayLink link, TrafficOptions options,
@@ -50,7 +52,8 @@ public sealed partial class MixnetClient : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = loggerFactory.CreateLogger<MixnetClient>();
-        _acks = new PendingAcks(options, time);
+        _budget = new SendBudget(options.SendBudgetBytes);
+        _acks = new PendingAcks(options, time, _budget);
         _cover = new CoverStock(CoverStock.CapacityFor(options), PrepareCoverAsync, time, _logger);
         _reassembler = new MessageReassembler(timeProvider: time);
     }
@@ -65,6 +68,16 @@ public sealed partial class MixnetClient : IAsyncDisposable
     internal int QueueLength => _queue.Count;
 
     internal int PendingAckCount => _acks.Count;
+
+    /// <summary>Bytes of real packets held (queued, or sent and not acknowledged): at most the send budget.</summary>
+    internal long HeldBytes => _budget.Used;
+
+    /// <summary>
+    /// Completes, with the failure, when one of the client's streams or loops fails unexpectedly (it is logged as an
+    /// error too): the client then no longer works whole, and the exe should stop with an error so that it is restarted.
+    /// Never completes otherwise.
+    /// </summary>
+    public Task<Exception> Faulted => _faulted.Task;
 
     internal GatewayLink Link => _link;
 
@@ -158,49 +171,108 @@ public sealed partial class MixnetClient : IAsyncDisposable
     {
         var stopping = _stopping.Token;
         _cover.Start();
-        _loops.Add(Poisson.RunAsync(_options.MessageSendingAverageDelay, _time, new Random(), MainTickAsync, stopping));
+        Watch("main stream", Poisson.RunAsync(_options.MessageSendingAverageDelay, _time, new Random(), MainTickAsync, stopping));
         if (!_options.DisableLoopCoverTraffic)
         {
-            _loops.Add(Poisson.RunAsync(_options.LoopCoverTrafficAverageDelay, _time, new Random(), SendCoverAsync, stopping));
+            Watch("loop cover stream", Poisson.RunAsync(_options.LoopCoverTrafficAverageDelay, _time, new Random(), SendCoverAsync, stopping));
         }
 
-        _loops.Add(ReceiveLoopAsync(stopping));
-        _loops.Add(RetransmitLoopAsync(stopping));
+        Watch("receive loop", ReceiveLoopAsync(stopping));
+        Watch("retransmission loop", RetransmitLoopAsync(stopping));
     }
 
     /// <summary>
-    /// Prepares the message's packets through the crypto service (one call, a stream of packets) and queues them for
-    /// the main Poisson stream. Throws <see cref="ClientRequestException"/> when the message cannot be sent.
+    /// Keeps a loop for <see cref="DisposeAsync"/>; a loop that fails or ends while the client is not stopping is
+    /// logged as an error and completes <see cref="Faulted"/> instead of ending silently.
+    /// </summary>
+    private void Watch(string name, Task loop) => _loops.Add(WatchAsync(name, loop));
+
+    private async Task WatchAsync(string name, Task loop)
+    {
+        try
+        {
+            await loop.ConfigureAwait(false);
+            if (!_stopping.IsCancellationRequested)
+            {
+                throw new InvalidOperationException($"The {name} ended while the client was running.");
+            }
+        }
+        catch (Exception e) when (IsStopping(e, _stopping.Token))
+        {
+            // The loops end by cancellation.
+        }
+        catch (Exception e)
+        {
+            LogLoopFailed(name, e);
+            _faulted.TrySetResult(e);
+        }
+    }
+
+    /// <summary>
+    /// Prepares the message's packets through the crypto service (one call, a stream of packets) and queues each as
+    /// it comes for the main Poisson stream. While the send budget (<see cref="TrafficOptions.SendBudgetBytes"/>) is
+    /// full the stream is not read on: the send waits for acks to make room. Returns once every packet is queued.
+    /// Throws <see cref="ClientRequestException"/> when the message cannot be sent, <see cref="OperationCanceledException"/>
+    /// when cancelled; either way the message's packets still queued are dropped (a part of a message is of no use).
     /// </summary>
     public async ValueTask SendAsync(Recipient recipient, ReadOnlyMemory<byte> message, bool withReplySurb, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recipient);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         string to = recipient.ToBase58String();
         var request = new PrepareMessageRequest
         {
             ClientId = _clientId, Recipient = to, Message = ByteString.CopyFrom(message.Span), WithReplySurb = withReplySurb,
             Timing = _options.ToTiming(),
         };
-        var packets = new List<OutgoingPacket>();
-        var fragments = new List<PendingFragment>();
-        await CallCryptoAsync(async () =>
+        var queued = new List<FragmentIdentifier>();
+        try
         {
-            using var call = _services.Crypto.PrepareMessage(request, deadline: ServiceConnections.Deadline(ServiceConnections.LongDeadline),
-                cancellationToken: cancellationToken);
-            await foreach (var prepared in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await CallCryptoAsync(async () =>
             {
-                packets.Add(Checked(prepared, tracked: true));
-                fragments.Add(new PendingFragment(packets[^1].Fragment!.Value, to, prepared.Fragment.ToByteArray()));
-            }
-        }).ConfigureAwait(false);
-
-        foreach (var fragment in fragments)
-        {
-            _acks.Add(fragment);
+                // No deadline on the whole stream: it may rightly wait for room as long as acks take. Instead each
+                // packet must come within the long deadline (NextPreparedAsync), so a stalled service is still noticed.
+                using var call = _services.Crypto.PrepareMessage(request, cancellationToken: sending.Token);
+                while (await NextPreparedAsync(call.ResponseStream, sending.Token).ConfigureAwait(false))
+                {
+                    var prepared = call.ResponseStream.Current;
+                    var packet = Checked(prepared, tracked: true);
+                    await _budget.TakeAsync(packet.MixPacket.Length, sending.Token).ConfigureAwait(false);
+                    _acks.Add(new PendingFragment(packet.Fragment!.Value, to, prepared.Fragment.ToByteArray()), packet.MixPacket.Length);
+                    queued.Add(packet.Fragment.Value);
+                    Enqueue([packet]);
+                }
+            }, sending.Token).ConfigureAwait(false);
         }
+        catch
+        {
+            // Forgotten fragments are skipped by the main stream and never retransmitted; their bytes are given back.
+            foreach (var id in queued)
+            {
+                _acks.Forget(id);
+            }
 
-        Enqueue(packets);
+            throw;
+        }
+    }
+
+    /// <summary>The next packet of a PrepareMessage stream, which must come within <see cref="ServiceConnections.LongDeadline"/>.</summary>
+    private async Task<bool> NextPreparedAsync(IAsyncStreamReader<Nym.Crypto.V1.PreparedPacket> stream, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ServiceConnections.LongDeadline);
+        try
+        {
+            return await stream.MoveNext(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+            throw new ClientRequestException(
+                $"The crypto service at {_services.Services.Crypto} stopped sending the message's packets for {ServiceConnections.LongDeadline.TotalSeconds:0} s; "
+                + "the message was not sent whole. Check that the crypto service is running.");
+        }
     }
 
     /// <summary>
@@ -227,8 +299,12 @@ public sealed partial class MixnetClient : IAsyncDisposable
             var prepared = await _services.Crypto.PrepareReplyAsync(request, deadline: ServiceConnections.Deadline(ServiceConnections.ShortDeadline),
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             packet = Checked(prepared, tracked: false);
-        }).ConfigureAwait(false);
-        Enqueue([packet!]);
+        }, cancellationToken).ConfigureAwait(false);
+
+        // A reply is held only while it is queued: MainTickAsync gives its bytes back when it takes it.
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        await _budget.TakeAsync(packet!.MixPacket.Length, sending.Token).ConfigureAwait(false);
+        Enqueue([packet]);
     }
 
     private static OutgoingPacket Checked(Nym.Crypto.V1.PreparedPacket prepared, bool tracked) =>
@@ -236,18 +312,25 @@ public sealed partial class MixnetClient : IAsyncDisposable
             ? packet!
             : throw new ClientRequestException("the crypto service returned a malformed packet; nothing was sent");
 
-    /// <summary>Runs a crypto call; its refusals become <see cref="ClientRequestException"/>s with its words.</summary>
-    private async Task CallCryptoAsync(Func<Task> call)
+    /// <summary>
+    /// Runs a crypto call; its refusals become <see cref="ClientRequestException"/>s with its words, and a call cancelled
+    /// by <paramref name="cancellationToken"/> (which gRPC reports as an RpcException) an ordinary cancellation.
+    /// </summary>
+    private async Task CallCryptoAsync(Func<Task> call, CancellationToken cancellationToken)
     {
         try
         {
             await call().ConfigureAwait(false);
         }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The send was cancelled.", e, cancellationToken);
+        }
         catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.NotFound or StatusCode.ResourceExhausted)
         {
             throw new ClientRequestException(e.Status.Detail);
         }
-        catch (RpcException e) when (e.StatusCode is not StatusCode.Cancelled)
+        catch (RpcException e)
         {
             throw new ClientRequestException(_services.Describe(e, crypto: true));
         }
@@ -269,9 +352,14 @@ public sealed partial class MixnetClient : IAsyncDisposable
         while (_queue.TryDequeue(out var packet))
         {
             ClientMetrics.QueueChanged(-1);
-            if (packet.Fragment is { } id && !_acks.IsPending(id))
+            if (packet.Fragment is not { } id)
             {
-                // Acknowledged while it waited for its retransmission: nothing to send again.
+                // A reply: held only while queued.
+                _budget.Release(packet.MixPacket.Length);
+            }
+            else if (!_acks.IsPending(id))
+            {
+                // Acknowledged while it waited for its retransmission, or its message was given up: nothing to send.
                 continue;
             }
 
@@ -494,7 +582,10 @@ public sealed partial class MixnetClient : IAsyncDisposable
     private static bool IsStopping(Exception e, CancellationToken stopping) =>
         stopping.IsCancellationRequested && (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled });
 
-    /// <summary>Stops the streams and closes the gateway link; queued packets are dropped.</summary>
+    /// <summary>
+    /// Stops the streams and closes the gateway link; queued packets are dropped. Never throws for a loop that failed
+    /// (<see cref="WatchAsync"/> logged it): everything is disposed regardless.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -503,18 +594,7 @@ public sealed partial class MixnetClient : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var loop in _loops)
-        {
-            try
-            {
-                await loop.ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsStopping(e, _stopping.Token))
-            {
-                // The streams end by cancellation.
-            }
-        }
-
+        await Task.WhenAll(_loops).ConfigureAwait(false);
         await _cover.DisposeAsync().ConfigureAwait(false);
         await _link.DisposeAsync().ConfigureAwait(false);
         _acks.Dispose();
@@ -524,6 +604,9 @@ public sealed partial class MixnetClient : IAsyncDisposable
         _stopping.Dispose();
         _received.Writer.TryComplete();
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The client's {Loop} failed; the client no longer works whole and must be restarted.")]
+    private partial void LogLoopFailed(string loop, Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not open received payloads: {Why}; retrying.")]
     private partial void LogOpenFailed(string why);

@@ -10,19 +10,22 @@ internal sealed record PendingFragment(FragmentIdentifier Id, string Recipient, 
 /// The fragments waiting for their SURB-ACK (nym-mixnet.md §2.5). A fragment is added when its message is prepared;
 /// its timer starts only when its packet is actually written (<see cref="Sent"/>) and runs for
 /// expected delay × multiplier + addition; on expiry the fragment goes to <see cref="Expired"/> to be re-prepared and
-/// queued again, with no retry limit. An ack removes it and stops its timer.
+/// queued again, with no retry limit. An ack removes it and stops its timer, and gives its bytes back to the
+/// <see cref="SendBudget"/> they were taken from when it was queued (so the budget bounds this table too).
 /// </summary>
 internal sealed class PendingAcks : IDisposable
 {
     private readonly TrafficOptions _options;
     private readonly TimeProvider _time;
+    private readonly SendBudget? _budget;
     private readonly Dictionary<FragmentIdentifier, Entry> _pending = [];
     private readonly Channel<PendingFragment> _expired = Channel.CreateUnbounded<PendingFragment>(new UnboundedChannelOptions { SingleReader = true });
 
-    public PendingAcks(TrafficOptions options, TimeProvider time)
+    public PendingAcks(TrafficOptions options, TimeProvider time, SendBudget? budget = null)
     {
         _options = options;
         _time = time;
+        _budget = budget;
     }
 
     /// <summary>Fragments whose ack did not come in time, each once per expiry.</summary>
@@ -39,11 +42,20 @@ internal sealed class PendingAcks : IDisposable
         }
     }
 
-    public void Add(PendingFragment fragment)
+    /// <param name="budgeted">the bytes taken from the budget for it, given back when it leaves.</param>
+    public void Add(PendingFragment fragment, long budgeted = 0)
     {
+        Entry? replaced;
         lock (_pending)
         {
-            _pending[fragment.Id] = new Entry(fragment);
+            _pending.Remove(fragment.Id, out replaced);
+            replaced?.Timer?.Dispose();
+            _pending[fragment.Id] = new Entry(fragment, budgeted);
+        }
+
+        if (replaced is not null)
+        {
+            _budget?.Release(replaced.Budgeted);
         }
     }
 
@@ -72,18 +84,26 @@ internal sealed class PendingAcks : IDisposable
     }
 
     /// <summary>Removes the fragment; false when it was not pending (a duplicate or late ack, or cover).</summary>
-    public bool Acknowledge(FragmentIdentifier id)
+    public bool Acknowledge(FragmentIdentifier id) => Remove(id);
+
+    /// <summary>Gives up on a fragment whose message could not be sent whole: no retransmission, its bytes given back.</summary>
+    public void Forget(FragmentIdentifier id) => Remove(id);
+
+    private bool Remove(FragmentIdentifier id)
     {
+        Entry? entry;
         lock (_pending)
         {
-            if (!_pending.Remove(id, out var entry))
+            if (!_pending.Remove(id, out entry))
             {
                 return false;
             }
 
             entry.Timer?.Dispose();
-            return true;
         }
+
+        _budget?.Release(entry.Budgeted);
+        return true;
     }
 
     private void Expire(Entry entry)
@@ -118,9 +138,11 @@ internal sealed class PendingAcks : IDisposable
         _expired.Writer.TryComplete();
     }
 
-    private sealed class Entry(PendingFragment fragment)
+    private sealed class Entry(PendingFragment fragment, long budgeted)
     {
         public PendingFragment Fragment { get; } = fragment;
+
+        public long Budgeted { get; } = budgeted;
 
         public ITimer? Timer { get; set; }
     }

@@ -31,6 +31,12 @@ public sealed record TrafficOptions
     /// <summary>How long one validator API may take to answer before the next URL is tried.</summary>
     public TimeSpan TopologyResolutionTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Not one of Nym's options (Nym 1.0.1's queue is unbounded): the most bytes of real packets the client holds, queued
+    /// or sent and not yet acknowledged. A send that finds no room waits for acks (backpressure to the app).
+    /// </summary>
+    public long SendBudgetBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Switches off the separate loop cover stream (the main stream still sends cover when idle).</summary>
     public bool DisableLoopCoverTraffic { get; init; }
 
@@ -57,6 +63,7 @@ public sealed record TrafficOptions
         Check(GatewayResponseTimeout > TimeSpan.Zero, nameof(GatewayResponseTimeout), "must be positive");
         Check(TopologyRefreshRate > TimeSpan.Zero, nameof(TopologyRefreshRate), "must be positive");
         Check(TopologyResolutionTimeout > TimeSpan.Zero, nameof(TopologyResolutionTimeout), "must be positive");
+        Check(SendBudgetBytes > 0, nameof(SendBudgetBytes), "must be positive");
     }
 
     /// <summary>§2.5: (total delay × multiplier) + addition, the multiplication on nanoseconds as Nym does it.</summary>

@@ -23,6 +23,7 @@ public sealed partial class ValidatorApiTopology : IAsyncDisposable
     private readonly bool _ownsHttp;
     private readonly CancellationTokenSource _stopping = new();
     private int _next;
+    private int _disposed;
     private Task _refreshing = Task.CompletedTask;
     private volatile NymTopology? _current;
 
@@ -120,6 +121,12 @@ public sealed partial class ValidatorApiTopology : IAsyncDisposable
             {
                 return e.Message;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever else one URL does wrong (a connection reset mid-body surfaces as an IOException) is that
+                // URL failing: the caller rotates to the next one and keeps the last good topology (§7).
+                return $"failed ({e.GetType().Name}: {e.Message})";
+            }
         }
 
         if (!TopologyJson.TryParseMixNodes(mixNodesJson, out var mixNodes, out var error)
@@ -134,7 +141,16 @@ public sealed partial class ValidatorApiTopology : IAsyncDisposable
         }
 
         _current = topology;
-        Updated?.Invoke(topology!);
+        try
+        {
+            Updated?.Invoke(topology!);
+        }
+        catch (Exception e)
+        {
+            // A subscriber's failure is not the URL's: the topology is good and stays.
+            LogSubscriberFailed(e);
+        }
+
         return null;
     }
 
@@ -190,10 +206,18 @@ public sealed partial class ValidatorApiTopology : IAsyncDisposable
             while (true)
             {
                 await Task.Delay(_refreshRate, _time, cancellationToken).ConfigureAwait(false);
-                await TryRefreshAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await TryRefreshAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Only stopping ends the loop: a refresh that failed in an unforeseen way is retried next period.
+                    LogRefreshLoopFailed(e);
+                }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Disposed.
         }
@@ -201,6 +225,12 @@ public sealed partial class ValidatorApiTopology : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // The refresh loop ends only by this cancellation (it survives every failure), so awaiting it cannot throw.
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _refreshing.ConfigureAwait(false);
         _stopping.Dispose();
@@ -209,6 +239,12 @@ public sealed partial class ValidatorApiTopology : IAsyncDisposable
             _http.Dispose();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A topology refresh failed unexpectedly; the last good topology stays and the next refresh runs on time.")]
+    private partial void LogRefreshLoopFailed(Exception e);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A subscriber to topology updates failed.")]
+    private partial void LogSubscriberFailed(Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Topology from {Url} not used: {Why}; the last good topology stays.")]
     private partial void LogRefreshFailed(Uri url, string why);

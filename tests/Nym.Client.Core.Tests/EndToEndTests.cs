@@ -27,10 +27,10 @@ public sealed class EndToEndTests(Network network)
 
     private IReadOnlyList<Uri> Validators => [network.Topology.HttpUri];
 
-    private async Task<(InitResult Init, MixnetClient Client)> InitAndStartAsync(ClientServicesHost host, string id)
+    private async Task<(InitResult Init, MixnetClient Client)> InitAndStartAsync(ClientServicesHost host, string id, TrafficOptions? options = null)
     {
         var init = await ClientInitialisation.InitAsync(id, null, Validators, host.Services, NullLogger.Instance, TestContext.Current.CancellationToken);
-        var client = await MixnetClient.StartAsync(id, init.Gateway, host.Services, Fast, TimeProvider.System, NullLoggerFactory.Instance,
+        var client = await MixnetClient.StartAsync(id, init.Gateway, host.Services, options ?? Fast, TimeProvider.System, NullLoggerFactory.Instance,
             TestContext.Current.CancellationToken);
         return (init, client);
     }
@@ -79,6 +79,17 @@ public sealed class EndToEndTests(Network network)
 
             // Every fragment was acknowledged: nothing waits for retransmission.
             await Eventually.TrueAsync(() => client.PendingAckCount == 0, "the acks of every fragment", Patience);
+
+            // A cancelled send is an ordinary cancellation (before, gRPC's RpcException(Cancelled) escaped), and leaves nothing behind.
+            using (var cancelled = new CancellationTokenSource())
+            {
+                await cancelled.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(self, "never"u8.ToArray(), false, cancelled.Token).AsTask());
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendReplyAsync(withSurb.ReplySurb, "never"u8.ToArray(), cancelled.Token).AsTask());
+                Assert.Equal(0, client.PendingAckCount);
+                Assert.Equal(0, client.QueueLength);
+            }
+
             var tooLong = await Assert.ThrowsAsync<ClientRequestException>(
                 () => client.SendReplyAsync(withSurb.ReplySurb, new byte[1611], TestContext.Current.CancellationToken).AsTask());
             Assert.Contains("1610", tooLong.Message, StringComparison.Ordinal);
@@ -134,6 +145,84 @@ public sealed class EndToEndTests(Network network)
             Assert.Equal("after the restart"u8.ToArray(), (await NextAsync(client)).Message.ToArray());
             Assert.True(client.Link.Connections >= 2, $"{client.Link.Connections} connection(s)");
         }
+    }
+
+    [Fact]
+    public async Task AMessageQueuedWhenTheGatewayRestartsArrivesWholeAndNothingStaysUnacknowledged()
+    {
+        await using var host = await ClientServicesHost.StartAsync(network);
+
+        // A slower main stream, so that the message is still being sent when the gateway goes (about 190 packets, 4 s).
+        var (_, client) = await InitAndStartAsync(host, "heidi", Fast with { MessageSendingAverageDelay = TimeSpan.FromMilliseconds(20) });
+        await using (client)
+        {
+            var message = RandomNumberGenerator.GetBytes(300_000);
+            await client.SendAsync(Parse(client.Address), message, false, TestContext.Current.CancellationToken);
+            Assert.True(client.QueueLength > 0, "the message was sent before the restart; the test did not test the restart mid-transfer");
+
+            await network.RestartGatewayAsync();
+
+            // Packets written into the old connection or lost with the gateway are retransmitted; those queued wait.
+            var received = await NextAsync(client);
+            Assert.True(message.AsSpan().SequenceEqual(received.Message.Span), "the message arrived changed");
+            await Eventually.TrueAsync(() => client.PendingAckCount == 0 && client.QueueLength == 0, "every fragment acknowledged", Patience);
+            Assert.Equal(0, client.HeldBytes);
+            Assert.True(client.Link.Connections >= 2, $"{client.Link.Connections} connection(s)");
+        }
+    }
+
+    [Fact]
+    public async Task ASendWaitsForRoomWhileNoAckComesAndHoldsNoMoreThanTheBudget()
+    {
+        await using var host = await ClientServicesHost.StartAsync(network);
+
+        // Room for about 16 packets; the message is about 65.
+        const long Budget = 40_000;
+        var (_, client) = await InitAndStartAsync(host, "ivan", Fast with { SendBudgetBytes = Budget });
+        await using (client)
+        {
+            var message = RandomNumberGenerator.GetBytes(100_000);
+            Task? sending = null;
+            await network.RestartMixNodeAsync(1, async () =>
+            {
+                // Every route crosses the one layer-1 node: while it is down no ack comes, so no room is made.
+                sending = client.SendAsync(Parse(client.Address), message, false, TestContext.Current.CancellationToken).AsTask();
+                await Eventually.TrueAsync(() => client.HeldBytes > Budget * 3 / 4, "the budget to fill", Patience);
+
+                // A second send finds no room either, and its cancellation takes nothing with it.
+                using var cancel = new CancellationTokenSource();
+                var second = client.SendAsync(Parse(client.Address), "second"u8.ToArray(), false, cancel.Token).AsTask();
+                await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+                Assert.False(sending.IsCompleted, "the send returned although its packets could not all be held");
+                Assert.False(second.IsCompleted, "the second send returned although there was no room");
+                Assert.InRange(client.HeldBytes, 1, Budget);
+                int pending = client.PendingAckCount;
+                await cancel.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+                Assert.Equal(pending, client.PendingAckCount);
+            });
+
+            // Acks come again: the send finishes, the message arrives whole, and everything held is given back.
+            await sending!.WaitAsync(Patience * 2, TestContext.Current.CancellationToken);
+            var received = await NextAsync(client);
+            Assert.True(message.AsSpan().SequenceEqual(received.Message.Span), "the message arrived changed");
+            await Eventually.TrueAsync(() => client.HeldBytes == 0 && client.PendingAckCount == 0, "everything acknowledged", Patience);
+        }
+    }
+
+    [Fact]
+    public async Task ALoopThatFailsIsVisibleAndDisposingStillCompletes()
+    {
+        await using var host = await ClientServicesHost.StartAsync(network);
+        var (_, client) = await InitAndStartAsync(host, "judy");
+        Assert.False(client.Faulted.IsCompleted);
+
+        // The link taken away under the running client: its streams and its receive loop can no longer work.
+        await client.Link.DisposeAsync();
+        var failure = await client.Faulted.WaitAsync(Patience, TestContext.Current.CancellationToken);
+        Assert.NotNull(failure);
+        await client.DisposeAsync();
+        Assert.True(client.Received.Completion.IsCompleted);
     }
 
     [Fact]
