@@ -104,7 +104,17 @@ internal sealed class ClientCommands(Func<string, string?> environment, TextWrit
             await output.WriteLineAsync(endpoints.WebSocket is { } ws
                 ? $"Websocket API for apps: {ws} (health: {endpoints.Http}health)"
                 : $"The websocket API is disabled (socket_type = 'None'); health: {endpoints.Http}health").ConfigureAwait(false);
-            await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+            // Runs until SIGTERM / Ctrl-C, or until the client core's traffic fails for good (already logged as an
+            // error): then the process stops with a non-zero exit code rather than serving apps a dead client.
+            var shutdown = app.WaitForShutdownAsync(CancellationToken.None);
+            if (await Task.WhenAny(shutdown, client.Faulted).ConfigureAwait(false) != shutdown)
+            {
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await shutdown.ConfigureAwait(false);
+                throw new ClientSetupException("the client's mixnet traffic stopped after an internal error (see the log above); start it again");
+            }
+
+            await shutdown.ConfigureAwait(false);
         }
 
         return 0;
