@@ -39,6 +39,10 @@ public sealed partial class MixnetClient : IAsyncDisposable
     private readonly Channel<ReceivedMessage> _received = Channel.CreateBounded<ReceivedMessage>(new BoundedChannelOptions(1000) { SingleWriter = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+
+    // The receive loop outlives the others at a stop, to open what the gateway already handed over (DisposeAsync).
+    private readonly CancellationTokenSource _receiveStopping = new();
+    private Task _receiveLoop = Task.CompletedTask;
     private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
@@ -177,7 +181,7 @@ public sealed partial class MixnetClient : IAsyncDisposable
             Watch("loop cover stream", Poisson.RunAsync(_options.LoopCoverTrafficAverageDelay, _time, new Random(), SendCoverAsync, stopping));
         }
 
-        Watch("receive loop", ReceiveLoopAsync(stopping));
+        _receiveLoop = WatchAsync("receive loop", ReceiveLoopAsync(_receiveStopping.Token));
         Watch("retransmission loop", RetransmitLoopAsync(stopping));
     }
 
@@ -197,7 +201,7 @@ public sealed partial class MixnetClient : IAsyncDisposable
                 throw new InvalidOperationException($"The {name} ended while the client was running.");
             }
         }
-        catch (Exception e) when (IsStopping(e, _stopping.Token))
+        catch (Exception e) when (IsStopping(e, _stopping.Token) || IsStopping(e, _receiveStopping.Token))
         {
             // The loops end by cancellation.
         }
@@ -583,9 +587,14 @@ public sealed partial class MixnetClient : IAsyncDisposable
         stopping.IsCancellationRequested && (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled });
 
     /// <summary>
-    /// Stops the streams and closes the gateway link; queued packets are dropped. Never throws for a loop that failed
+    /// Stops the streams and closes the gateway link; queued packets are dropped. What the gateway has already pushed
+    /// is still opened and handed to <see cref="Received"/> (for up to <see cref="DrainTimeout"/>): the gateway has
+    /// deleted it from its inbox, so dropping it would lose messages (D4). Never throws for a loop that failed
     /// (<see cref="WatchAsync"/> logged it): everything is disposed regardless.
     /// </summary>
+    /// <summary>How long a stop waits for the payloads already received to be opened; below a host's 10 s shutdown.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -596,7 +605,11 @@ public sealed partial class MixnetClient : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(false);
         await _cover.DisposeAsync().ConfigureAwait(false);
+        // Closing the link completes its buffer of pushed payloads; the receive loop opens the rest, then ends.
         await _link.DisposeAsync().ConfigureAwait(false);
+        _receiveStopping.CancelAfter(DrainTimeout);
+        await _receiveLoop.ConfigureAwait(false);
+        _receiveStopping.Dispose();
         _acks.Dispose();
         ClientMetrics.QueueChanged(-_queue.Count);
         _queue.Clear();
