@@ -16,7 +16,7 @@ internal sealed class App : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket;
     private readonly Channel<(long Sequence, long Timestamp)> _arrivals = Channel.CreateUnbounded<(long, long)>();
-    private readonly TaskCompletionSource<Recipient> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<(Recipient Address, long Timestamp)> _addresses = Channel.CreateUnbounded<(Recipient, long)>();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _reading;
 
@@ -36,10 +36,20 @@ internal sealed class App : IAsyncDisposable
         return new App(socket);
     }
 
-    public async Task<Recipient> SelfAddressAsync(CancellationToken cancellationToken)
+    public async Task<Recipient> SelfAddressAsync(CancellationToken cancellationToken) => (await SelfAddressTimedAsync(cancellationToken)).Address;
+
+    /// <summary>
+    /// A selfAddress request and its answer: the round trip through the websocket API and the client's request
+    /// handling without the mixnet, the baseline of a message's round trip. One at a time.
+    /// </summary>
+    public async Task<(Recipient Address, TimeSpan RoundTrip)> SelfAddressTimedAsync(CancellationToken cancellationToken)
     {
-        await _socket.SendAsync(BinaryApiCodec.Encode(SelfAddressRequest.Instance), WebSocketMessageType.Binary, true, cancellationToken);
-        return await _address.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        long written = Stopwatch.GetTimestamp();
+        await _socket.SendAsync(BinaryApiCodec.Encode(SelfAddressRequest.Instance), WebSocketMessageType.Binary, true, timeout.Token);
+        var (address, received) = await _addresses.Reader.ReadAsync(timeout.Token);
+        return (address, Stopwatch.GetElapsedTime(written, received));
     }
 
     /// <summary>Writes a send request for <paramref name="message"/> stamped with <paramref name="sequence"/>; returns the timestamp of the write.</summary>
@@ -86,7 +96,7 @@ internal sealed class App : IAsyncDisposable
                         await _arrivals.Writer.WriteAsync((BinaryPrimitives.ReadInt64BigEndian(received.Message), timestamp), cancellationToken);
                         break;
                     case SelfAddressResponse self:
-                        _address.TrySetResult(self.Address);
+                        await _addresses.Writer.WriteAsync((self.Address, timestamp), cancellationToken);
                         break;
                     case ErrorResponse { Error: var refused }:
                         throw new InvalidOperationException($"nym-client refused a request: {refused}");
@@ -101,11 +111,12 @@ internal sealed class App : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _address.TrySetException(e);
+            _addresses.Writer.TryComplete(e);
             _arrivals.Writer.TryComplete(e);
             return;
         }
 
+        _addresses.Writer.TryComplete();
         _arrivals.Writer.TryComplete();
     }
 

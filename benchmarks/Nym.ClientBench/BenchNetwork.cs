@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -14,7 +15,7 @@ namespace Nym.ClientBench;
 /// Aspire.Hosting.Testing, with its state in a temporary home. nym-api's HTTP port, fixed at 8080 for people, is moved
 /// to a free port so that the benchmark does not collide with a network or test already running on this machine.
 /// </summary>
-internal sealed class BenchNetwork : IAsyncDisposable
+internal sealed partial class BenchNetwork : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
     private readonly DistributedApplication _app;
@@ -31,12 +32,15 @@ internal sealed class BenchNetwork : IAsyncDisposable
     public static async Task<BenchNetwork> StartAsync(string home, CancellationToken cancellationToken)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NymAspire_AppHost>([$"--Network:Home={home}"], cancellationToken);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // The health checks fail (and log it) until each node has started: expected, not worth a screen of stack traces.
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
         int apiPort = FreePort();
         var api = builder.Resources.Single(r => r.Name == "nym-api");
         api.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http").Port = apiPort;
-        // The network the clients need; other resources of the AppHost (a client of its own, say) are not waited for.
-        var needed = builder.Resources.Select(r => r.Name).Where(n => n is "nym-api" || n.StartsWith("mix-", StringComparison.Ordinal) || n.StartsWith("gateway-", StringComparison.Ordinal)).ToList();
+        // The network the clients need, by the deployment contract's names; other resources of the AppHost (a client of
+        // its own, say, or Aspire's helpers such as "<project>-rebuilder") are not waited for.
+        var needed = builder.Resources.OfType<ProjectResource>().Select(r => r.Name).Where(n => n == "nym-api" || NodeName().IsMatch(n)).ToList();
         int mixNodes = needed.Count(n => n.StartsWith("mix-", StringComparison.Ordinal)), gateways = needed.Count(n => n.StartsWith("gateway-", StringComparison.Ordinal));
 
         var app = await builder.BuildAsync(cancellationToken);
@@ -84,6 +88,9 @@ internal sealed class BenchNetwork : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+
+    [GeneratedRegex(@"^(mix-[1-3]-[0-9]+|gateway-[0-9]+)$")]
+    private static partial Regex NodeName();
 
     private static int FreePort()
     {
