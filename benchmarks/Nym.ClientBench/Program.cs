@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Nym.ClientBench;
 using Nym.Protocol.Addressing;
 
@@ -16,12 +17,11 @@ if (!BenchOptions.TryParse(args, out var options, out var usage))
     return 2;
 }
 
+// Ctrl-C and SIGTERM stop the benchmark through its token, so that the network and the clients are stopped too
+// (Aspire's host would otherwise take SIGTERM for itself and wait for a Main that never ends).
 using var interrupt = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    interrupt.Cancel();
-};
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 var cancellationToken = interrupt.Token;
 
 var home = Directory.CreateTempSubdirectory("nym-clientbench-");
@@ -193,6 +193,12 @@ static async Task IdleAsync(BenchNetwork network, int minutes, string home, Canc
     var (finalRss, peak) = client.Memory();
     Console.WriteLine($"  idle over {wall.TotalMinutes:0.0} min: CPU {used / wall * 100:0.00}% of one core (target < 5%), "
         + $"RSS {finalRss:0.0} MB (target < 150 MB), peak RSS {peak:0.0} MB");
+}
+
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    interrupt.Cancel();
 }
 
 static string Summary(List<double> values)
