@@ -244,7 +244,10 @@ internal sealed record BenchOptions(int IdleMinutes, int Samples, int Small, int
                 case "--samples": options = options with { Samples = value }; break;
                 case "--small": options = options with { Small = value }; break;
                 case "--large": options = options with { Large = value }; break;
-                case "--sending-delay-ms" when value > 0: options = options with { SendingDelayMs = value }; break;
+                case "--sending-delay-ms" when value == 0:
+                    error = "--sending-delay-ms must be at least 1 (message_sending_average_delay must be positive)";
+                    return false;
+                case "--sending-delay-ms": options = options with { SendingDelayMs = value }; break;
                 default:
                     error = $"unknown option or value '{args[i]} {args[i + 1]}'";
                     return false;
