@@ -41,6 +41,11 @@ internal static class ClientApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.AddServiceDefaults(ClientMetrics.MeterName, KeyStoreServiceExtensions.MeterName, CryptoMetrics.MeterName);
+        // Framework logs at Warning, as nym-keystore and nym-crypto set them: in standalone mode the hosted services share
+        // these loggers, and at Information every internal gRPC call (an OpenPayloads for almost every packet that
+        // arrives, cover included) wrote four log entries to the console: 11-14% of an idle client's CPU (docs/performance.md).
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         // Apps may keep connections open for as long as they like; the host gives them a moment to close on stop.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
