@@ -10,7 +10,6 @@ public sealed record CryptoHostOptions(IPAddress Bind, int HttpPort, int GrpcPor
 {
     public const int DefaultHttpPort = 8084;
     public const int DefaultGrpcPort = 8085;
-    public const string DefaultBind = ServiceListenOptions.DefaultBind;
 
     /// <summary>nym-keystore's and nym-api's default gRPC endpoints on this machine.</summary>
     public const string DefaultKeyStoreUrl = "http://127.0.0.1:8083", DefaultTopologyUrl = "http://127.0.0.1:8081";

@@ -1,24 +1,11 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using Nym.Crypto;
 
 // nym-crypto: the Sphinx/crypto service (DESIGN.md "Services"). Options come from the command line, else the
 // environment, else the defaults.
-var httpPort = new Option<string?>("--http-port")
-{
-    Description = $"Port of the HTTP/1.1 endpoint (/health, /alive); 0 picks a free port. Env NYM_HTTP_PORT. Default: {CryptoHostOptions.DefaultHttpPort}.",
-    HelpName = "port",
-};
-var grpcPort = new Option<string?>("--grpc-port")
-{
-    Description = $"Port of the gRPC endpoint (HTTP/2 without TLS): CryptoService of crypto.proto; 0 picks a free port. Env NYM_GRPC_PORT. Default: {CryptoHostOptions.DefaultGrpcPort}.",
-    HelpName = "port",
-};
-var bind = new Option<string?>("--bind")
-{
-    Description = $"IP address both endpoints listen on (0.0.0.0 or :: for every interface). Env NYM_BIND. Default: {CryptoHostOptions.DefaultBind}.",
-    HelpName = "address",
-};
+var (httpPort, grpcPort, bind) = ServiceCommandLine.ListenOptions(
+    CryptoHostOptions.DefaultHttpPort, CryptoHostOptions.DefaultGrpcPort,
+    "/health, /alive", "CryptoService of crypto.proto");
 var keyStore = new Option<string?>("--keystore")
 {
     Description = $"gRPC URL of nym-keystore, which holds the clients' keys. Env NYM_KEYSTORE. Default: {CryptoHostOptions.DefaultKeyStoreUrl}.",
@@ -29,11 +16,7 @@ var topology = new Option<string?>("--topology")
     Description = $"gRPC URL of nym-api, watched for the network's mix nodes and gateways. Env NYM_TOPOLOGY. Default: {CryptoHostOptions.DefaultTopologyUrl}.",
     HelpName = "url",
 };
-var tokenFile = new Option<string?>("--token-file")
-{
-    Description = "File whose first line is the deployment's service token (required from callers, shown to the KeyStore). Default: the environment variable NYM_SERVICE_TOKEN, which must then be set.",
-    HelpName = "path",
-};
+var tokenFile = ServiceCommandLine.TokenFileOption("nym-crypto");
 
 var root = new RootCommand("nym-crypto: the NymAspire Sphinx/crypto service. Turns a client's messages into Sphinx packets "
     + "(fragments, SURB-ACKs, reply SURBs, cover) and opens what its gateway pushes back; stateless, run as many replicas as needed.")
@@ -69,21 +52,9 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 });
 
-var parseResult = root.Parse(args);
-if (parseResult.Action is ParseErrorAction parseError)
-{
-    // A mistyped option gets its error on one line, not the whole help text after it.
-    parseError.ShowHelp = false;
-}
+return await ServiceCommandLine.InvokeAsync(root, args);
 
-// The generic host handles SIGTERM itself; System.CommandLine's own handler would cut its graceful stop short.
-return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
-
-static int Fail(string message)
-{
-    Console.Error.WriteLine($"nym-crypto: {message}");
-    return 1;
-}
+static int Fail(string message) => ServiceCommandLine.Fail("nym-crypto", message);
 
 internal static partial class StartupLog
 {

@@ -10,7 +10,6 @@ internal sealed record KeyStoreHostOptions(IPAddress Bind, int HttpPort, int Grp
 {
     public const int DefaultHttpPort = 8082;
     public const int DefaultGrpcPort = 8083;
-    public const string DefaultBind = ServiceListenOptions.DefaultBind;
 
     /// <summary>Command-line values (null when not given) win over the environment, which wins over the defaults.</summary>
     public static bool TryResolve(

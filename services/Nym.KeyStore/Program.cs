@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using Nym.KeyStore;
 
 // nym-keystore: the KeyStore service (DESIGN.md "Services"). Options come from the command line, else the environment, else the defaults.
@@ -9,27 +8,10 @@ var home = new Option<string?>("--home")
         + $"<home>/keystore/keystore.sqlite; created when missing. Env NYM_HOME. Default: ~/.nym (here: {Nym.Protocol.Keys.NymHomeDirectory.Resolve(_ => null)}).",
     HelpName = "dir",
 };
-var httpPort = new Option<string?>("--http-port")
-{
-    Description = $"Port of the HTTP/1.1 endpoint (/health, /alive); 0 picks a free port. Env NYM_HTTP_PORT. Default: {KeyStoreHostOptions.DefaultHttpPort}.",
-    HelpName = "port",
-};
-var grpcPort = new Option<string?>("--grpc-port")
-{
-    Description = $"Port of the gRPC endpoint (HTTP/2 without TLS): KeyStoreService of keystore.proto; 0 picks a free port. Env NYM_GRPC_PORT. Default: {KeyStoreHostOptions.DefaultGrpcPort}.",
-    HelpName = "port",
-};
-var bind = new Option<string?>("--bind")
-{
-    Description = $"IP address both endpoints listen on (0.0.0.0 or :: for every interface). Env NYM_BIND. Default: {KeyStoreHostOptions.DefaultBind}.",
-    HelpName = "address",
-};
-var tokenFile = new Option<string?>("--token-file")
-{
-    Description = $"File whose first line is the deployment's service token, which every call must carry (at least {Microsoft.Extensions.Hosting.ServiceToken.MinimumLength} characters). "
-        + $"Without it the token comes from env {Microsoft.Extensions.Hosting.ServiceToken.EnvironmentVariable}. Default: none; nym-keystore refuses to start without a token.",
-    HelpName = "path",
-};
+var (httpPort, grpcPort, bind) = ServiceCommandLine.ListenOptions(
+    KeyStoreHostOptions.DefaultHttpPort, KeyStoreHostOptions.DefaultGrpcPort,
+    "/health, /alive", "KeyStoreService of keystore.proto");
+var tokenFile = ServiceCommandLine.TokenFileOption("nym-keystore");
 
 var root = new RootCommand("nym-keystore: the NymAspire KeyStore. Keeps each client's keys in Nym 1.0.1's files, signs with its identity key "
     + "(which never leaves), hands the other keys to the crypto and client services, and keeps reply-SURB keys; only for callers holding the service token.")
@@ -69,21 +51,9 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 });
 
-var parseResult = root.Parse(args);
-if (parseResult.Action is ParseErrorAction parseError)
-{
-    // A mistyped option gets its error on one line, not the whole help text after it.
-    parseError.ShowHelp = false;
-}
+return await ServiceCommandLine.InvokeAsync(root, args);
 
-// The generic host handles SIGTERM itself; System.CommandLine's own handler would cut its graceful stop short.
-return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
-
-static int Fail(string message)
-{
-    Console.Error.WriteLine($"nym-keystore: {message}");
-    return 1;
-}
+static int Fail(string message) => ServiceCommandLine.Fail("nym-keystore", message);
 
 internal static partial class StartupLog
 {

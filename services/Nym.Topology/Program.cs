@@ -1,23 +1,10 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using Nym.Topology;
 
 // nym-api: the Topology service (DESIGN.md D11). Options come from the command line, else the environment, else the defaults.
-var httpPort = new Option<string?>("--http-port")
-{
-    Description = $"Port of the HTTP/1.1 endpoint: the validator-API JSON (/v1/mixnodes/active, /v1/mixnodes, /v1/gateways), /health and /alive; 0 picks a free port. Env NYM_HTTP_PORT. Default: {TopologyOptions.DefaultHttpPort}.",
-    HelpName = "port",
-};
-var grpcPort = new Option<string?>("--grpc-port")
-{
-    Description = $"Port of the gRPC endpoint (HTTP/2 without TLS): TopologyService of topology.proto; 0 picks a free port. Env NYM_GRPC_PORT. Default: {TopologyOptions.DefaultGrpcPort}.",
-    HelpName = "port",
-};
-var bind = new Option<string?>("--bind")
-{
-    Description = $"IP address both endpoints listen on (0.0.0.0 or :: for every interface). Env NYM_BIND. Default: {TopologyOptions.DefaultBind}.",
-    HelpName = "address",
-};
+var (httpPort, grpcPort, bind) = ServiceCommandLine.ListenOptions(
+    TopologyOptions.DefaultHttpPort, TopologyOptions.DefaultGrpcPort,
+    "the validator-API JSON (/v1/mixnodes/active, /v1/mixnodes, /v1/gateways), /health and /alive", "TopologyService of topology.proto");
 var dataDir = new Option<string?>("--data-dir")
 {
     Description = $"Directory of the registrations database ({NodeStore.FileName}), created when missing. Env NYM_DATA_DIR. Default: $NYM_HOME/nym-api, or ~/.nym/nym-api without NYM_HOME (here: {TopologyOptions.DefaultDataDirectory(Environment.GetEnvironmentVariable)}).",
@@ -67,21 +54,9 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 });
 
-var parseResult = root.Parse(args);
-if (parseResult.Action is ParseErrorAction parseError)
-{
-    // A mistyped option gets its error on one line, not the whole help text after it.
-    parseError.ShowHelp = false;
-}
+return await ServiceCommandLine.InvokeAsync(root, args);
 
-// The generic host handles SIGTERM itself; System.CommandLine's own handler would cut its graceful stop short.
-return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
-
-static int Fail(string message)
-{
-    Console.Error.WriteLine($"nym-api: {message}");
-    return 1;
-}
+static int Fail(string message) => ServiceCommandLine.Fail("nym-api", message);
 
 internal static partial class StartupLog
 {

@@ -14,7 +14,6 @@ internal sealed record TopologyOptions(IPAddress Bind, int HttpPort, int GrpcPor
 
     public const int DefaultHttpPort = 8080;
     public const int DefaultGrpcPort = 8081;
-    public const string DefaultBind = ServiceListenOptions.DefaultBind;
     public static readonly TimeSpan DefaultAnnounceTtl = TimeSpan.FromSeconds(90);
 
     // A node re-announces well within the TTL; a day bounds how long a silent node can stay listed as active.
