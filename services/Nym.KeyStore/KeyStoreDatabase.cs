@@ -33,6 +33,9 @@ internal sealed class KeyStoreDatabase : IDisposable
     /// <summary>How long a batch's takes are handed out again: far longer than a client's retries of one batch take.</summary>
     public static readonly TimeSpan BatchRetryWindow = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long a write waits for another connection's write (SQLite's busy_timeout), as long as a command may take.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Batches remembered at most (the oldest goes first): bounds the memory whatever the callers do.</summary>
     public const int MaxRememberedBatches = 10_000;
 
@@ -63,7 +66,11 @@ internal sealed class KeyStoreDatabase : IDisposable
             using (var pragma = connection.CreateCommand())
             {
                 // WAL with NORMAL sync: a write costs no fsync of the whole journal and survives a crash of the process.
-                pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+                // busy_timeout: another process may write the same file (standalone nym-clients sharing one home each
+                // host a KeyStore on it); SQLite's busy handler then waits until that write ends, polling every few ms.
+                // Without it Microsoft.Data.Sqlite retries a busy statement after a fixed 150 ms sleep, and a client's
+                // receive path, which takes reply keys for every payload it opens, stalled for 150–275 ms at a time.
+                pragma.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};";
                 pragma.ExecuteNonQuery();
             }
 

@@ -12,6 +12,52 @@ namespace Nym.KeyStore.Tests;
 /// <summary>What survives a restart, and what a damaged file or database gives.</summary>
 public sealed class PersistenceTests
 {
+    /// <summary>
+    /// Two standalone nym-clients with one home share keystore.sqlite, and every payload a client opens may take reply
+    /// keys (a write). A write that finds the other process's write under way must wait only until it ends: left to
+    /// Microsoft.Data.Sqlite's own retry, each busy attempt sleeps 150 ms, which put 150–275 ms stalls into the receive
+    /// path of both clients (docs/performance.md, issue 6's tail).
+    /// </summary>
+    [Fact]
+    public async Task A_write_waits_for_another_process_write_only_as_long_as_it_lasts()
+    {
+        using var home = new TempDirectory();
+        var options = new KeyStoreOptions(home.Path, KeyStoreHost.Token);
+        using var database = KeyStoreDatabase.Open(options, TimeProvider.System);
+        using var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = false }.ToString());
+        other.Open();
+        var cancellationToken = TestContext.Current.CancellationToken;
+
+        const int Rounds = 5;
+        var waited = TimeSpan.Zero;
+        for (int i = 0; i < Rounds; i++)
+        {
+            // The other process holds the write lock for 20 ms.
+            using var transaction = other.BeginTransaction();
+            using (var write = other.CreateCommand())
+            {
+                write.Transaction = transaction;
+                write.CommandText = "INSERT INTO gateways (client_id, identity_key) VALUES ($id, x'00')";
+                write.Parameters.AddWithValue("$id", $"other-{i}");
+                write.ExecuteNonQuery();
+            }
+
+            var release = Task.Run(async () =>
+            {
+                await Task.Delay(20, cancellationToken);
+                transaction.Commit();
+            }, cancellationToken);
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            database.TakeReplyKeys("alice", [new byte[32]]);
+            waited += System.Diagnostics.Stopwatch.GetElapsedTime(start);
+            await release;
+        }
+
+        // 150 ms per round at least with the library's retry; about 20 ms with SQLite's busy handler. The bound leaves
+        // room for a loaded machine.
+        Assert.True(waited < TimeSpan.FromMilliseconds(Rounds * 150), $"the writes waited {waited.TotalMilliseconds:0} ms in all");
+    }
+
     [Fact]
     public async Task Keys_gateway_and_reply_keys_survive_a_restart()
     {
