@@ -189,35 +189,37 @@ internal sealed class CryptoGrpcService(
         }
 
         var client = await keys.GetAsync(request.ClientId, context.CancellationToken).ConfigureAwait(false);
-        var (replyKeys, spent) = await TakeReplyKeysAsync(request, context.CancellationToken).ConfigureAwait(false);
-        // Each key opens one reply only: a second payload with the same digest, in this batch or any later one on any
-        // replica (the KeyStore reports it as already taken), is dropped. Without that it would be decrypted as a
-        // fragment (Nym's payload encryption has no MAC, nym-mixnet.md §2.2) and come back as garbage.
-        Func<Bytes32, byte[]?> take = digest =>
-        {
-            if (!replyKeys.Remove(digest, out var key))
-            {
-                return null;
-            }
 
-            spent.Add(digest);
-            return key;
-        };
+        // Every payload that could be a reply is first opened as a fragment (one X25519, needed anyway if it is one):
+        // loop cover, most of what an idle client receives (§3), is recognised by its marker and needs no KeyStore
+        // call; the others' digests go to the KeyStore in one call.
+        var asFragment = new ClientPayload[request.Payloads.Count];
+        var digests = new List<ByteString>();
+        for (int i = 0; i < request.Payloads.Count; i++)
+        {
+            var payload = request.Payloads[i];
+            if (CouldBeReply(payload))
+            {
+                asFragment[i] = ClientPayload.OpenFragmentOrCover(client.EncryptionPrivateKey, payload.Span);
+                if (asFragment[i].Kind != ClientPayloadKind.Cover)
+                {
+                    digests.Add(UnsafeByteOperations.UnsafeWrap(payload.Memory[..ReplySurb.DigestLength]));
+                }
+            }
+        }
+
+        var (replyKeys, spent) = await TakeReplyKeysAsync(request, digests, context.CancellationToken).ConfigureAwait(false);
 
         var reply = new OpenPayloadsResponse();
-        foreach (var payload in request.Payloads)
+        for (int i = 0; i < request.Payloads.Count; i++)
         {
-            // Longer than any Sphinx payload: nothing the gateway could have pushed, dropped in its place rather than
-            // failing the batch and losing every good payload in it.
-            if (payload.Length > MaxPayloadLength
-                || (CouldBeReply(payload) && spent.Contains(Bytes32.From(payload.Span[..ReplySurb.DigestLength]))))
-            {
-                metrics.Opened("dropped");
-                reply.Payloads.Add(new OpenedPayload { Dropped = new Dropped() });
-                continue;
-            }
-
-            var opened = ClientPayload.Open(payload.Span, client.AckKey.Bytes, client.EncryptionPrivateKey, take);
+            var payload = request.Payloads[i];
+            var opened = !CouldBeReply(payload)
+                // Acks; and, longer than any Sphinx payload, nothing the gateway could have pushed: dropped in its
+                // place rather than failing the batch and losing every good payload in it.
+                ? payload.Length > MaxPayloadLength ? Unopenable : ClientPayload.Open(payload.Span, client.AckKey.Bytes, client.EncryptionPrivateKey, _ => null)
+                : asFragment[i].Kind == ClientPayloadKind.Cover ? asFragment[i]
+                : OpenPossibleReply(payload, asFragment[i], replyKeys, spent);
             var message = opened.Kind switch
             {
                 ClientPayloadKind.Ack => new OpenedPayload { Ack = ByteString.CopyFrom(opened.AckedFragment.ToBytes()) },
@@ -234,6 +236,30 @@ internal sealed class CryptoGrpcService(
         return reply;
     }
 
+    /// <summary>
+    /// A reply if the KeyStore gave its digest's key (used once: a second payload with the same digest, in this batch
+    /// or any later one on any replica, is dropped — without that it would be decrypted as a fragment, since Nym's
+    /// payload encryption has no MAC, nym-mixnet.md §2.2); else the fragment it was opened as.
+    /// </summary>
+    private static ClientPayload OpenPossibleReply(ByteString payload, ClientPayload asFragment, Dictionary<Bytes32, byte[]> replyKeys, HashSet<Bytes32> spent)
+    {
+        var digest = Bytes32.From(payload.Span[..ReplySurb.DigestLength]);
+        if (spent.Contains(digest))
+        {
+            return Unopenable;
+        }
+
+        if (replyKeys.Remove(digest, out var key))
+        {
+            spent.Add(digest);
+            return ClientPayload.OpenReply(key, payload.Span);
+        }
+
+        return asFragment;
+    }
+
+    private static ClientPayload Unopenable => new(ClientPayloadKind.Malformed, default, default);
+
     private static bool CouldBeReply(ByteString payload) =>
         payload.Length > ReplySurb.DigestLength && payload.Length != AckPayload.Length && payload.Length <= MaxPayloadLength;
 
@@ -241,17 +267,12 @@ internal sealed class CryptoGrpcService(
     /// One TakeReplyKeys call for the digests of every payload that could be a reply (nym-mixnet.md §4): the keys of
     /// those stored, and the digests whose keys were taken before (replies that came again).
     /// </summary>
-    private async Task<(Dictionary<Bytes32, byte[]> Keys, HashSet<Bytes32> Spent)> TakeReplyKeysAsync(OpenPayloadsRequest request, CancellationToken cancellation)
+    private async Task<(Dictionary<Bytes32, byte[]> Keys, HashSet<Bytes32> Spent)> TakeReplyKeysAsync(
+        OpenPayloadsRequest request, List<ByteString> digests, CancellationToken cancellation)
     {
         // The batch id goes along: a retried batch gets again the keys its first attempt took (keystore.proto).
         var take = new TakeReplyKeysRequest { ClientId = request.ClientId, BatchId = request.BatchId };
-        foreach (var payload in request.Payloads)
-        {
-            if (CouldBeReply(payload))
-            {
-                take.Digests.Add(UnsafeByteOperations.UnsafeWrap(payload.Memory[..ReplySurb.DigestLength]));
-            }
-        }
+        take.Digests.AddRange(digests);
 
         var found = new Dictionary<Bytes32, byte[]>();
         var spent = new HashSet<Bytes32>();

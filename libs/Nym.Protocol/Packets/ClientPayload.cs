@@ -36,22 +36,38 @@ public readonly record struct ClientPayload(ClientPayloadKind Kind, ReadOnlyMemo
         {
             return AckPayload.TryRecover(ackKey, pushed, out var id)
                 ? new ClientPayload(ClientPayloadKind.Ack, default, id)
-                : new ClientPayload(ClientPayloadKind.Malformed, default, default);
+                : Malformed;
         }
 
         if (pushed.Length <= ReplySurb.DigestLength)
         {
-            return new ClientPayload(ClientPayloadKind.Malformed, default, default);
+            return Malformed;
         }
 
-        if (takeReplyKey(Bytes32.From(pushed[..ReplySurb.DigestLength])) is { } replyKey)
+        return takeReplyKey(Bytes32.From(pushed[..ReplySurb.DigestLength])) is { } replyKey
+            ? OpenReply(replyKey, pushed)
+            : OpenFragmentOrCover(encryptionPrivateKey, pushed);
+    }
+
+    /// <summary>A reply through one of our SURBs (§4): digest ‖ AES-CTR(key, message ‖ 0x01 ‖ padding).</summary>
+    public static ClientPayload OpenReply(ReadOnlySpan<byte> replyKey, ReadOnlySpan<byte> pushed)
+    {
+        var content = new byte[pushed.Length - ReplySurb.DigestLength];
+        Aes128Ctr.Transform(replyKey, Aes128Ctr.ZeroIv, pushed[ReplySurb.DigestLength..], content);
+        int end = Array.LastIndexOf(content, (byte)1);
+        return end < 0 ? Malformed : new ClientPayload(ClientPayloadKind.Reply, content.AsMemory(0, end), default);
+    }
+
+    /// <summary>
+    /// g^e ‖ an encrypted fragment or loop cover (§2.2, §3). Any payload longer than the digest decrypts to something
+    /// (there is no MAC): a reply taken for one starts with the 18-byte cover marker with probability 2^-144, so a
+    /// payload found to be cover here needs no reply-key lookup.
+    /// </summary>
+    public static ClientPayload OpenFragmentOrCover(ReadOnlySpan<byte> encryptionPrivateKey, ReadOnlySpan<byte> pushed)
+    {
+        if (pushed.Length <= EphemeralEncryption.PublicKeyLength)
         {
-            var content = new byte[pushed.Length - ReplySurb.DigestLength];
-            Aes128Ctr.Transform(replyKey, Aes128Ctr.ZeroIv, pushed[ReplySurb.DigestLength..], content);
-            int end = Array.LastIndexOf(content, (byte)1);
-            return end < 0
-                ? new ClientPayload(ClientPayloadKind.Malformed, default, default)
-                : new ClientPayload(ClientPayloadKind.Reply, content.AsMemory(0, end), default);
+            return Malformed;
         }
 
         var fragment = new byte[pushed.Length - EphemeralEncryption.PublicKeyLength];
@@ -60,4 +76,6 @@ public readonly record struct ClientPayload(ClientPayloadKind Kind, ReadOnlyMemo
             ? new ClientPayload(ClientPayloadKind.Cover, default, default)
             : new ClientPayload(ClientPayloadKind.Fragment, fragment, default);
     }
+
+    private static ClientPayload Malformed => new(ClientPayloadKind.Malformed, default, default);
 }
