@@ -31,7 +31,9 @@ internal sealed partial class BenchNetwork : IAsyncDisposable
 
     public static async Task<BenchNetwork> StartAsync(string home, CancellationToken cancellationToken)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NymAspire_AppHost>([$"--Network:Home={home}"], cancellationToken);
+        // No AppHost client: the benchmark runs its own, and alice's fixed port 1977 would collide with a running AppHost.
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.NymAspire_AppHost>(
+            [$"--Network:Home={home}", "--Network:Clients=0"], cancellationToken);
         // The health checks fail (and log it) until each node has started: expected, not worth a screen of stack traces.
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
