@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Nym.TestNetwork;
 using Xunit;
@@ -77,8 +76,7 @@ internal sealed class ClientProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            using var kill = Process.Start("/bin/kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync();
+            await Signals.TerminateAsync(_process);
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Nym.TestNetwork;
 using Xunit;
 
 namespace Nym.Client.Tests;
@@ -83,8 +83,7 @@ internal sealed partial class ServiceExeProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            using var kill = Process.Start("/bin/kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync();
+            await Signals.TerminateAsync(_process);
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         }
 

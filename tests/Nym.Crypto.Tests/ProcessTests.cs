@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Nym.TestNetwork;
 using Xunit;
 
@@ -62,10 +61,7 @@ public sealed class ProcessTests
             // Served (HTTP 200) but degraded: nym-api at port 1 gives no topology, so no packet can be routed yet.
             Assert.Equal("Degraded", await HealthAsync(httpPort));
 
-            using (var kill = Process.Start("/bin/kill", ["-TERM", crypto.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(Token);
-            }
+            await Signals.TerminateAsync(crypto, Token);
 
             await crypto.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(10), Token);
             Assert.True(0 == crypto.ExitCode, $"exit code {crypto.ExitCode}\n{await output}\n{await error}");

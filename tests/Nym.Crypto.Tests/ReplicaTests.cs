@@ -115,17 +115,23 @@ public sealed class ReplicaTests : IAsyncLifetime
         return Assert.Single(await call.ResponseStream.ReadAllAsync(Token).ToListAsync(Token));
     }
 
+    /// <summary>alice sends herself a message with a reply SURB through the first replica, then replies through the
+    /// SURB via <paramref name="replying"/>: the reply payload her gateway would push.</summary>
+    private async Task<byte[]> DeliveredReplyAsync(CryptoHost replying, string text)
+    {
+        var packet = await PrepareToSelfAsync(_first, "hello", withReplySurb: true);
+        Assert.Equal(ReassemblyStatus.Completed, new MessageReassembler().TryInsert(packet.Fragment.Memory, out var message));
+        var reply = await replying.Client.PrepareReplyAsync(new PrepareReplyRequest
+        {
+            ClientId = ClientId, ReplySurb = ByteString.CopyFrom(message!.ReplySurb.Span), Message = ByteString.CopyFromUtf8(text),
+        }, cancellationToken: Token);
+        return _network.Deliver(reply);
+    }
+
     [Fact]
     public async Task A_reply_pushed_twice_opens_as_a_reply_on_one_replica_and_as_dropped_on_the_other()
     {
-        // alice sends herself a message with a reply SURB through the first replica, then replies through it via the second.
-        var packet = await PrepareToSelfAsync(_first, "hello", withReplySurb: true);
-        Assert.Equal(ReassemblyStatus.Completed, new MessageReassembler().TryInsert(packet.Fragment.Memory, out var message));
-        var reply = await _second.Client.PrepareReplyAsync(new PrepareReplyRequest
-        {
-            ClientId = ClientId, ReplySurb = ByteString.CopyFrom(message!.ReplySurb.Span), Message = ByteString.CopyFromUtf8("a reply"),
-        }, cancellationToken: Token);
-        var pushed = _network.Deliver(reply);
+        var pushed = await DeliveredReplyAsync(_second, "a reply");
 
         var once = await OpenAsync(_first, pushed);
         var twice = await OpenAsync(_second, pushed);
@@ -162,13 +168,7 @@ public sealed class ReplicaTests : IAsyncLifetime
     [Fact]
     public async Task A_reply_pushed_twice_in_one_batch_opens_once()
     {
-        var packet = await PrepareToSelfAsync(_first, "hello", withReplySurb: true);
-        Assert.Equal(ReassemblyStatus.Completed, new MessageReassembler().TryInsert(packet.Fragment.Memory, out var message));
-        var reply = await _first.Client.PrepareReplyAsync(new PrepareReplyRequest
-        {
-            ClientId = ClientId, ReplySurb = ByteString.CopyFrom(message!.ReplySurb.Span), Message = ByteString.CopyFromUtf8("one reply"),
-        }, cancellationToken: Token);
-        var pushed = ByteString.CopyFrom(_network.Deliver(reply));
+        var pushed = ByteString.CopyFrom(await DeliveredReplyAsync(_first, "one reply"));
 
         var opened = await _second.Client.OpenPayloadsAsync(new OpenPayloadsRequest { ClientId = ClientId, Payloads = { pushed, pushed } }, cancellationToken: Token);
 
@@ -179,13 +179,7 @@ public sealed class ReplicaTests : IAsyncLifetime
     [Fact]
     public async Task A_retried_batch_opens_its_reply_again_on_any_replica_and_another_batch_finds_it_taken()
     {
-        var packet = await PrepareToSelfAsync(_first, "hello", withReplySurb: true);
-        Assert.Equal(ReassemblyStatus.Completed, new MessageReassembler().TryInsert(packet.Fragment.Memory, out var message));
-        var reply = await _first.Client.PrepareReplyAsync(new PrepareReplyRequest
-        {
-            ClientId = ClientId, ReplySurb = ByteString.CopyFrom(message!.ReplySurb.Span), Message = ByteString.CopyFromUtf8("one reply"),
-        }, cancellationToken: Token);
-        var pushed = ByteString.CopyFrom(_network.Deliver(reply));
+        var pushed = ByteString.CopyFrom(await DeliveredReplyAsync(_first, "one reply"));
         var batchId = ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         var otherBatch = ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.WebSockets;
 using Nym.TestNetwork;
 using Nym.Node.Keys;
@@ -79,10 +78,7 @@ public sealed class ProcessTests : IDisposable
             var (connection, _) = await client.RegisterAsync();
             await using var c = connection;
 
-            using (var kill = Process.Start("/bin/kill", ["-TERM", gateway.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(Token);
-            }
+            await Signals.TerminateAsync(gateway, Token);
 
             Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, (await connection.ClosedAsync()).Status);
             await gateway.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(5), Token);

@@ -1,8 +1,20 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Xunit;
 
 namespace Nym.TestNetwork;
+
+/// <summary>How the tests stop a service process: SIGTERM, as Kubernetes and the AppHost do (.NET itself only sends SIGKILL).</summary>
+internal static class Signals
+{
+    public static async Task TerminateAsync(Process process, CancellationToken cancellationToken = default)
+    {
+        using var kill = Process.Start("/bin/kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync(cancellationToken);
+    }
+}
 
 internal static class Ports
 {

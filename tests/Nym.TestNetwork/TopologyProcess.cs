@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Nym.TestNetwork;
@@ -120,10 +119,7 @@ internal sealed partial class TopologyProcess : IAsyncDisposable
 
         try
         {
-            using (var kill = Process.Start("/bin/kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
+            await Signals.TerminateAsync(process);
 
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
         }
